@@ -1,0 +1,242 @@
+package dev.procwire.transport.internal;
+
+import dev.procwire.proto.v1.ErrorCode;
+import dev.procwire.proto.v1.Frame;
+import dev.procwire.proto.v1.ProtocolError;
+import dev.procwire.transport.FrameLimits;
+import dev.procwire.transport.Termination;
+import dev.procwire.transport.Transport;
+import dev.procwire.transport.TransportException;
+import dev.procwire.transport.codec.FramePipeline;
+import dev.procwire.transport.codec.VarintFrameDecoder.TruncatedFrameException;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import java.io.IOException;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A {@link Transport} over any Netty {@link DuplexChannel}: the frame codec from
+ * {@link FramePipeline} plus a handler that turns channel events into listener calls and one
+ * {@link Termination}. Transports for pipes, FIFOs and sockets differ only in the channel they
+ * build. Internal.
+ */
+public class ChannelTransport implements Transport {
+    /** How long a graceful shutdown waits for the peer to close its side. */
+    public static final long DRAIN_TIMEOUT_MILLIS = 10_000;
+
+    private final DuplexChannel channel;
+    private final EventLoopGroup group;
+    private final String name;
+    private final int maxFrameBytes;
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final CompletableFuture<Termination> termination = new CompletableFuture<>();
+    private volatile boolean shuttingDown;
+    private volatile Termination pending;
+    private Listener listener;
+
+    protected ChannelTransport(DuplexChannel channel, EventLoopGroup group, String name, int maxFrameBytes) {
+        this.channel = Objects.requireNonNull(channel, "channel");
+        this.group = Objects.requireNonNull(group, "group");
+        this.name = Objects.requireNonNull(name, "name");
+        this.maxFrameBytes = FrameLimits.checkMax(maxFrameBytes);
+    }
+
+    @Override
+    public void start(Listener listener) {
+        Objects.requireNonNull(listener, "listener");
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException(name + " is already started");
+        }
+        this.listener = listener;
+        FramePipeline.install(channel.pipeline(), maxFrameBytes);
+        channel.pipeline().addLast("transport", new Handler());
+        group.register(channel).addListener(f -> {
+            if (!f.isSuccess()) {
+                terminate(new Termination(Termination.Kind.IO_ERROR,
+                        name + ": could not register on the event loop: " + f.cause(), f.cause()));
+                channel.unsafe().closeForcibly();
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> send(Frame frame) {
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        if (shuttingDown || !channel.isOpen() || channel.isOutputShutdown()) {
+            sent.completeExceptionally(new TransportException(Termination.Kind.LOCAL_SHUTDOWN,
+                    name + " is closed; frame not sent"));
+            return sent;
+        }
+        int size = frame.getSerializedSize();
+        if (size > maxFrameBytes) {
+            sent.completeExceptionally(new TransportException(Termination.Kind.FRAME_TOO_LARGE,
+                    name + ": " + FrameLimits.tooLarge(size, maxFrameBytes) + "; frame not sent"));
+            return sent;
+        }
+        channel.writeAndFlush(frame).addListener(f -> {
+            if (f.isSuccess()) {
+                sent.complete(null);
+            } else {
+                sent.completeExceptionally(new TransportException(Termination.Kind.IO_ERROR,
+                        name + ": send failed: " + f.cause().getMessage(), f.cause()));
+            }
+        });
+        return sent;
+    }
+
+    @Override
+    public void shutdown() {
+        if (shuttingDown) {
+            return;
+        }
+        shuttingDown = true;
+        pending(new Termination(Termination.Kind.LOCAL_SHUTDOWN, name + " shut down", null));
+        if (!channel.isRegistered()) {
+            channel.unsafe().closeForcibly();
+            terminateIfUnstarted();
+            return;
+        }
+        channel.eventLoop().execute(() -> {
+            // An empty buffer written below the length prepender completes after every frame
+            // queued before it is written; only then is the output closed.
+            ChannelHandlerContext below = channel.pipeline().context(FramePipeline.FRAME_ENCODER);
+            below.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written ->
+                    channel.shutdownOutput().addListener(f -> {
+                        if (!f.isSuccess()) {
+                            channel.close();
+                        }
+                    }));
+            channel.eventLoop().schedule(() -> {
+                channel.close();
+            }, DRAIN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        });
+    }
+
+    @Override
+    public void shutdownNow(String reason) {
+        shuttingDown = true;
+        pending(new Termination(Termination.Kind.LOCAL_SHUTDOWN, name + " closed: " + reason, null));
+        channel.close();
+        terminateIfUnstarted();
+    }
+
+    private void terminateIfUnstarted() {
+        if (!started.get()) {
+            terminate(pending);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Termination> termination() {
+        return termination;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /** The channel, for subclasses and tests. */
+    protected DuplexChannel channel() {
+        return channel;
+    }
+
+    private synchronized void pending(Termination t) {
+        if (pending == null) {
+            pending = t;
+        }
+    }
+
+    private void terminate(Termination t) {
+        if (termination.isDone()) {
+            return;
+        }
+        try {
+            if (listener != null) {
+                listener.onTerminated(t);
+            }
+        } finally {
+            termination.complete(t);
+        }
+    }
+
+    private Termination classify(Throwable cause) {
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (cause instanceof TooLongFrameException) {
+            return new Termination(Termination.Kind.FRAME_TOO_LARGE, name + ": " + cause.getMessage(), cause);
+        }
+        if (cause instanceof TruncatedFrameException || root instanceof TruncatedFrameException) {
+            return new Termination(Termination.Kind.TRUNCATED, name + ": " + root.getMessage(), cause);
+        }
+        if (cause instanceof DecoderException) {
+            return new Termination(Termination.Kind.PROTOCOL_ERROR,
+                    name + ": malformed frame: " + root.getMessage(), cause);
+        }
+        if (cause instanceof IOException) {
+            return new Termination(Termination.Kind.IO_ERROR, name + ": " + cause.getMessage(), cause);
+        }
+        return new Termination(Termination.Kind.PROTOCOL_ERROR, name + ": " + cause, cause);
+    }
+
+    /** Turns channel events into listener calls. Runs on the channel's event loop. */
+    private final class Handler extends SimpleChannelInboundHandler<Frame> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
+            if (pending != null && pending.kind() != Termination.Kind.LOCAL_SHUTDOWN) {
+                return; // after a protocol error nothing more is delivered
+            }
+            if (frame.getBodyCase() == Frame.BodyCase.BODY_NOT_SET && frame.getUnknownFields().asMap().isEmpty()) {
+                fail(ctx, new Termination(Termination.Kind.PROTOCOL_ERROR,
+                        name + ": malformed frame: no body set", null));
+                return;
+            }
+            listener.onFrame(frame);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            fail(ctx, classify(cause));
+        }
+
+        private void fail(ChannelHandlerContext ctx, Termination t) {
+            boolean first = pending == null;
+            pending(t);
+            if (!first || !ctx.channel().isActive()) {
+                ctx.close();
+                return;
+            }
+            ErrorCode code = switch (t.kind()) {
+                case FRAME_TOO_LARGE -> ErrorCode.FRAME_TOO_LARGE;
+                case PROTOCOL_ERROR -> ErrorCode.PROTOCOL_VIOLATION;
+                default -> null;
+            };
+            if (code == null || channel.isOutputShutdown()) {
+                ctx.close();
+                return;
+            }
+            // Tell the peer why before closing, as PROTOCOL.md asks; best effort.
+            Frame error = Frame.newBuilder().setProtocolError(
+                    ProtocolError.newBuilder().setCode(code).setMessage(t.message())).build();
+            ctx.writeAndFlush(error).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            // Deferred: the frame decoder reports a truncated last frame just after this event.
+            ctx.executor().execute(() -> {
+                Termination t = pending;
+                terminate(t != null ? t : new Termination(Termination.Kind.PEER_CLOSED,
+                        name + ": peer closed the connection", null));
+            });
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package dev.procwire.transport.stream;
+
+import com.google.protobuf.CodedOutputStream;
+import dev.procwire.proto.v1.ErrorCode;
+import dev.procwire.proto.v1.Frame;
+import dev.procwire.proto.v1.ProtocolError;
+import dev.procwire.transport.FrameLimits;
+import dev.procwire.transport.Termination;
+import dev.procwire.transport.Transport;
+import dev.procwire.transport.TransportException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A {@link Transport} over a blocking input and output stream, read by one daemon thread and
+ * written under a lock by the sending thread. It is what a worker uses on its own standard input
+ * and output: it starts in microseconds, where an event loop costs a native library load, and a
+ * worker has a single connection to serve.
+ *
+ * <p>Each frame is written with a single {@code write} call, so frames from several threads never
+ * interleave. Thread safety and lifecycle are those of {@link Transport}.
+ */
+public final class StreamTransport implements Transport {
+    private final InputStream in;
+    private final OutputStream out;
+    private final String name;
+    private final int maxFrameBytes;
+    private final Object writeLock = new Object();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final CompletableFuture<Termination> termination = new CompletableFuture<>();
+    private volatile boolean outputClosed;
+    private volatile Termination localEnd;
+    private Listener listener;
+
+    public StreamTransport(InputStream in, OutputStream out, String name, int maxFrameBytes) {
+        this.in = Objects.requireNonNull(in, "in");
+        this.out = Objects.requireNonNull(out, "out");
+        this.name = Objects.requireNonNull(name, "name");
+        this.maxFrameBytes = FrameLimits.checkMax(maxFrameBytes);
+    }
+
+    @Override
+    public void start(Listener listener) {
+        Objects.requireNonNull(listener, "listener");
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException(name + " is already started");
+        }
+        this.listener = listener;
+        Thread reader = new Thread(this::readLoop, "procwire-reader");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    private void readLoop() {
+        FrameReader reader = new FrameReader(in, maxFrameBytes);
+        Termination end;
+        try {
+            Frame frame;
+            while ((frame = reader.read()) != null) {
+                listener.onFrame(frame);
+            }
+            end = localEnd != null ? localEnd
+                    : new Termination(Termination.Kind.PEER_CLOSED, name + ": peer closed the connection", null);
+        } catch (TransportException e) {
+            end = new Termination(e.kind(), name + ": " + e.getMessage(), e);
+            reportProtocolError(e);
+        } catch (IOException e) {
+            end = localEnd != null ? localEnd : new Termination(Termination.Kind.IO_ERROR, name + ": " + e.getMessage(), e);
+        }
+        closeQuietly();
+        try {
+            listener.onTerminated(end);
+        } finally {
+            termination.complete(end);
+        }
+    }
+
+    private void reportProtocolError(TransportException e) {
+        ErrorCode code = switch (e.kind()) {
+            case FRAME_TOO_LARGE -> ErrorCode.FRAME_TOO_LARGE;
+            case PROTOCOL_ERROR -> ErrorCode.PROTOCOL_VIOLATION;
+            default -> null;
+        };
+        if (code != null) {
+            send(Frame.newBuilder().setProtocolError(
+                    ProtocolError.newBuilder().setCode(code).setMessage(e.getMessage())).build());
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> send(Frame frame) {
+        try {
+            write(frame);
+            return CompletableFuture.completedFuture(null);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Writes {@code frame} now, on the calling thread. */
+    public void write(Frame frame) throws IOException {
+        int size = frame.getSerializedSize();
+        if (size > maxFrameBytes) {
+            throw new TransportException(Termination.Kind.FRAME_TOO_LARGE,
+                    name + ": " + FrameLimits.tooLarge(size, maxFrameBytes) + "; frame not sent");
+        }
+        byte[] bytes = new byte[CodedOutputStream.computeUInt32SizeNoTag(size) + size];
+        CodedOutputStream coded = CodedOutputStream.newInstance(bytes);
+        coded.writeUInt32NoTag(size);
+        frame.writeTo(coded);
+        synchronized (writeLock) {
+            if (outputClosed) {
+                throw new TransportException(Termination.Kind.LOCAL_SHUTDOWN, name + " is closed; frame not sent");
+            }
+            out.write(bytes);
+            out.flush();
+        }
+    }
+
+    @Override
+    public void shutdown() {
+        localEnd(new Termination(Termination.Kind.LOCAL_SHUTDOWN, name + " shut down", null));
+        closeOutput();
+    }
+
+    @Override
+    public void shutdownNow(String reason) {
+        localEnd(new Termination(Termination.Kind.LOCAL_SHUTDOWN, name + " closed: " + reason, null));
+        closeQuietly();
+        if (!started.get()) {
+            termination.complete(localEnd);
+        }
+    }
+
+    private synchronized void localEnd(Termination t) {
+        if (localEnd == null) {
+            localEnd = t;
+        }
+    }
+
+    private void closeOutput() {
+        synchronized (writeLock) {
+            if (outputClosed) {
+                return;
+            }
+            outputClosed = true;
+            try {
+                out.close();
+            } catch (IOException ignored) {
+                // the peer is gone; nothing to flush to
+            }
+        }
+    }
+
+    private void closeQuietly() {
+        closeOutput();
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // closing a dead pipe
+        }
+    }
+
+    @Override
+    public CompletableFuture<Termination> termination() {
+        return termination;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+}
