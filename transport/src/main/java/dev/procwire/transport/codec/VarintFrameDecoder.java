@@ -79,6 +79,7 @@ public final class VarintFrameDecoder extends ByteToMessageDecoder {
                 return value;
             }
         }
+        in.skipBytes(in.readableBytes()); // as for an oversized frame: drop the untrustworthy rest
         throw new CorruptedFrameException("frame length prefix is longer than 5 bytes");
     }
 

@@ -1,0 +1,233 @@
+package dev.procwire;
+
+import dev.procwire.internal.ExitCodes;
+import dev.procwire.internal.LaunchSpec;
+import dev.procwire.internal.SpawnStarter;
+import dev.procwire.internal.StartedWorker;
+import dev.procwire.internal.WorkerStarter;
+import dev.procwire.transport.FrameLimits;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The parent side of procwire: starts workers, owns their connections, and ends them. Most
+ * programs use the {@link #defaultRuntime()}; a runtime of one's own sets other options.
+ *
+ * <p>Closing a runtime, and the JVM's exit, end its workers as Python's multiprocessing does:
+ * daemon workers are terminated (SIGTERM, then SIGKILL after a grace period), non-daemon workers
+ * are joined. Thread safe; {@link #close()} is idempotent.
+ */
+public final class ProcwireRuntime implements AutoCloseable {
+    private static final class DefaultHolder {
+        static final ProcwireRuntime INSTANCE = builder().build();
+    }
+
+    private static final AtomicInteger CALLBACK_THREADS = new AtomicInteger();
+
+    private final OutputListener output;
+    private final Duration handshakeTimeout;
+    private final Duration terminateGrace;
+    private final int maxFrameBytes;
+    private final List<String> jvmOptions;
+    private final WorkerStarter starter;
+    private final Set<WorkerProcess> live = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final ExecutorService callbacks = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "procwire-callback-" + CALLBACK_THREADS.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+    });
+    private final Thread shutdownHook = new Thread(this::endWorkers, "procwire-shutdown");
+
+    private ProcwireRuntime(Builder b) {
+        this.output = b.output;
+        this.handshakeTimeout = b.handshakeTimeout;
+        this.terminateGrace = b.terminateGrace;
+        this.maxFrameBytes = b.maxFrameBytes;
+        this.jvmOptions = List.copyOf(b.jvmOptions);
+        this.starter = new SpawnStarter();
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /** The runtime that workers use unless given another; created on first use. */
+    public static ProcwireRuntime defaultRuntime() {
+        return DefaultHolder.INSTANCE;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Options of a runtime. Not thread safe. */
+    public static final class Builder {
+        private OutputListener output = OutputListener.toStderr();
+        private Duration handshakeTimeout = Duration.ofSeconds(30);
+        private Duration terminateGrace = Duration.ofSeconds(2);
+        private int maxFrameBytes = FrameLimits.DEFAULT_MAX_FRAME_BYTES;
+        private final List<String> jvmOptions = new ArrayList<>();
+
+        private Builder() {}
+
+        /** Where workers' printed lines go; default {@link OutputListener#toStderr()}. */
+        public Builder outputListener(OutputListener listener) {
+            this.output = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** How long a worker has from spawn to handshake before start() fails; default 30 s. */
+        public Builder handshakeTimeout(Duration timeout) {
+            this.handshakeTimeout = positive(timeout, "handshake timeout");
+            return this;
+        }
+
+        /** How long a terminated daemon worker has before it is killed when the runtime closes; default 2 s. */
+        public Builder terminateGrace(Duration grace) {
+            this.terminateGrace = positive(grace, "terminate grace");
+            return this;
+        }
+
+        /** Largest frame accepted either way; default 64 MiB. */
+        public Builder maxFrameBytes(int max) {
+            this.maxFrameBytes = FrameLimits.checkMax(max);
+            return this;
+        }
+
+        /** JVM options for every worker this runtime spawns, after procwire's defaults. */
+        public Builder jvmOptions(String... options) {
+            this.jvmOptions.addAll(List.of(options));
+            return this;
+        }
+
+        public ProcwireRuntime build() {
+            return new ProcwireRuntime(this);
+        }
+
+        private static Duration positive(Duration d, String what) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive, got " + d);
+            }
+            return d;
+        }
+    }
+
+    /** Starts {@code process}'s worker and waits for its handshake. */
+    StartedWorker launch(WorkerProcess process, List<String> extraJvmOptions, Map<String, String> environment,
+                         Path directory) {
+        if (closed.get()) {
+            throw new IllegalStateException("this procwire runtime is closed; no new workers");
+        }
+        List<String> options = new ArrayList<>(jvmOptions);
+        options.addAll(extraJvmOptions);
+        String id = process.getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        LaunchSpec spec = new LaunchSpec(id, process.getName(), options, environment, directory, maxFrameBytes,
+                output, callbacks);
+        StartedWorker worker;
+        try {
+            worker = starter.start(spec);
+        } catch (IOException e) {
+            throw new WorkerStartException("worker " + process.getName() + " could not be spawned: " + e.getMessage(),
+                    null, e);
+        }
+        try {
+            worker.connection().ready().get(handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            worker.process().destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new WorkerStartException("interrupted while worker " + process.getName() + " was starting", null, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw startFailure(process.getName(), worker, e instanceof TimeoutException
+                    ? "no handshake within " + handshakeTimeout.toMillis() + " ms" : e.getCause().getMessage(), e);
+        }
+        live.add(process);
+        return worker;
+    }
+
+    /** Ends a worker that failed to start and describes why, with its own words and exit code. */
+    static WorkerStartException startFailure(String name, StartedWorker worker, String reason, Throwable cause) {
+        Process p = worker.process();
+        Integer exitCode = null;
+        try {
+            if (!p.waitFor(2, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(2, TimeUnit.SECONDS);
+            }
+            if (!p.isAlive()) {
+                exitCode = dev.procwire.internal.ExitCodes.of(p.exitValue(), worker.connection().exitNotice());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        worker.connection().transport().shutdownNow("start failed");
+        String stderr = worker.stderr().tail(1000);
+        StringBuilder m = new StringBuilder("worker ").append(name).append(" (pid ").append(p.pid())
+                .append(") failed to start: ").append(reason);
+        if (exitCode != null) {
+            m.append("; ").append(ExitCodes.describe(exitCode));
+        }
+        if (!stderr.isBlank()) {
+            m.append("; its stderr said:\n").append(stderr);
+        }
+        return new WorkerStartException(m.toString(), exitCode, cause);
+    }
+
+    void exited(WorkerProcess process) {
+        live.remove(process);
+    }
+
+    java.util.concurrent.Executor callbacks() {
+        return callbacks;
+    }
+
+    /**
+     * Terminates daemon workers and joins the others, as Python does at exit. New workers are
+     * refused from now on. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            endWorkers();
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException e) {
+                // already shutting down
+            }
+        }
+    }
+
+    private void endWorkers() {
+        closed.set(true);
+        List<WorkerProcess> daemons = new ArrayList<>();
+        for (WorkerProcess p : live) {
+            if (p.isDaemon()) {
+                daemons.add(p);
+                p.terminateQuietly();
+            }
+        }
+        long deadline = System.nanoTime() + terminateGrace.toNanos();
+        for (WorkerProcess p : daemons) {
+            if (!p.awaitExit(Math.max(0, deadline - System.nanoTime()))) {
+                p.killQuietly();
+            }
+        }
+        for (WorkerProcess p : live) {
+            if (!p.isDaemon()) {
+                p.joinUninterruptibly();
+            }
+        }
+    }
+}

@@ -1,0 +1,435 @@
+package dev.procwire;
+
+import dev.procwire.codec.Codecs;
+import dev.procwire.codec.ValueCodec;
+import dev.procwire.internal.CurrentProcess;
+import dev.procwire.internal.ExitCodes;
+import dev.procwire.internal.ProcessFields;
+import dev.procwire.internal.Protocol;
+import dev.procwire.internal.StartedWorker;
+import dev.procwire.proto.v1.ErrorCode;
+import dev.procwire.proto.v1.Frame;
+import dev.procwire.proto.v1.Payload;
+import dev.procwire.proto.v1.RemoteError;
+import dev.procwire.proto.v1.Submit;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Modifier;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A worker process: the counterpart of Python's {@code multiprocessing.Process}.
+ *
+ * <p>Give it a {@link Task} class and an argument, or subclass it and override {@link #run()};
+ * {@link #start()} starts a new JVM (with this JVM's classpath) that runs it. As in Python:
+ * {@link #join()} waits for the end, {@link #exitCode()} is {@code 0} after success, {@code 1}
+ * after an exception (whose stack trace the child prints), the status given to
+ * {@code System.exit}, or minus the signal number after death by signal ({@link #terminate()}
+ * gives {@code -15}, {@link #kill()} {@code -9}). A daemon process is terminated when the runtime
+ * closes or the JVM exits; a non-daemon one is waited for.
+ *
+ * <p>A subclass's non-static, non-transient fields set before {@code start()} are carried to the
+ * child (plain data: primitives, strings, byte arrays, lists and maps of these, enums and protobuf
+ * messages); {@code start()} refuses, naming the field, any other. The subclass needs a
+ * no-argument constructor (it may be private) and must be top-level or static nested.
+ *
+ * <p>Thread safety: all methods may be called from any thread. A process starts once.
+ */
+public class WorkerProcess {
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    private String name;
+    private boolean daemon;
+    private final Class<?> target;
+    private final Object argument;
+    private ProcwireRuntime runtime;
+    private final List<String> jvmOptions = new ArrayList<>();
+    private final Map<String, String> environment = new LinkedHashMap<>();
+    private Path directory;
+
+    private boolean runningInChild; // set in the child on the instance whose run() it calls
+    private volatile StartedWorker worker;
+    private volatile boolean startRequested;
+    private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    private volatile RemoteException failure;
+    private volatile WorkerStartException targetFailure;
+
+    /** For subclasses that override {@link #run()}. */
+    protected WorkerProcess() {
+        this(null, null, false);
+    }
+
+    /** A process that runs {@code target.call(null)}. */
+    public WorkerProcess(Class<? extends Task<?, ?>> target) {
+        this(Objects.requireNonNull(target, "target"), null, true);
+    }
+
+    /**
+     * A process that runs {@code target.call(argument)}.
+     *
+     * @throws IllegalArgumentException if the class cannot be built in another process, or the
+     *     argument cannot be carried there
+     */
+    public <A> WorkerProcess(Class<? extends Task<A, ?>> target, A argument) {
+        this(Objects.requireNonNull(target, "target"), argument, true);
+    }
+
+    private WorkerProcess(Class<?> target, Object argument, boolean hasTarget) {
+        this.target = target;
+        this.argument = argument;
+        this.name = "WorkerProcess-" + COUNTER.incrementAndGet();
+        if (target != null) {
+            checkRebuildable(target, "task");
+            String why = Codecs.canEncode(argument);
+            if (why != null) {
+                throw new IllegalArgumentException("argument of " + target.getName() + " cannot be sent: " + why);
+            }
+        }
+    }
+
+    // ---- options, before start
+
+    /** The name, {@code WorkerProcess-N} by default; shown in the worker's forwarded output. */
+    public String getName() {
+        return name;
+    }
+
+    public WorkerProcess setName(String name) {
+        Objects.requireNonNull(name, "name");
+        this.name = name;
+        return this;
+    }
+
+    public boolean isDaemon() {
+        return daemon;
+    }
+
+    /** Marks the process as a daemon; must be called before {@link #start()}. */
+    public WorkerProcess setDaemon(boolean daemon) {
+        checkNotStarted("set the daemon flag of");
+        this.daemon = daemon;
+        return this;
+    }
+
+    /** Uses {@code runtime} instead of the default one. */
+    public WorkerProcess setRuntime(ProcwireRuntime runtime) {
+        checkNotStarted("change the runtime of");
+        this.runtime = Objects.requireNonNull(runtime, "runtime");
+        return this;
+    }
+
+    /** Adds options for this worker's JVM, such as {@code -Xmx64m}. */
+    public WorkerProcess addJvmOptions(String... options) {
+        checkNotStarted("change the JVM options of");
+        jvmOptions.addAll(List.of(options));
+        return this;
+    }
+
+    /** Adds a variable to the worker's environment. */
+    public WorkerProcess putEnvironment(String key, String value) {
+        checkNotStarted("change the environment of");
+        environment.put(key, value);
+        return this;
+    }
+
+    /** Sets the worker's working folder. */
+    public WorkerProcess setDirectory(Path directory) {
+        checkNotStarted("change the folder of");
+        this.directory = directory;
+        return this;
+    }
+
+    // ---- lifecycle
+
+    /**
+     * Starts the worker and returns once it is ready (its handshake arrived). Its target then
+     * runs there.
+     *
+     * @throws IllegalStateException if started before
+     * @throws WorkerStartException if the worker could not start, with its own error text
+     * @throws ProcwireException if a subclass field cannot be carried to the child
+     */
+    public final void start() {
+        Submit submit;
+        synchronized (this) {
+            if (runningInChild) {
+                throw new IllegalStateException("process " + name + " is the current process; it cannot start itself");
+            }
+            if (startRequested) {
+                throw new IllegalStateException("cannot start a process twice: " + name);
+            }
+            submit = targetSubmit();
+            startRequested = true;
+        }
+        ProcwireRuntime rt = runtime != null ? runtime : ProcwireRuntime.defaultRuntime();
+        StartedWorker w = rt.launch(this, jvmOptions, environment, directory);
+        worker = w;
+        if (!daemon) {
+            keepJvmAliveUntilExit(w.process());
+        }
+        w.connection().request(id -> Frame.newBuilder().setSubmit(submit.toBuilder().setRequestId(id)).build())
+                .whenComplete((answer, error) -> {
+                    if (answer != null && answer.hasFailure()) {
+                        RemoteError e = answer.getFailure().getError();
+                        failure = new RemoteException(e);
+                        if (e.getCode() != ErrorCode.TASK_FAILED) {
+                            targetFailure = new WorkerStartException("worker " + name + " (pid " + w.process().pid()
+                                    + ") could not run its target: " + e.getMessage(), null, failure);
+                        }
+                    }
+                });
+        w.process().onExit().thenRunAsync(() -> exited(rt, w), rt.callbacks());
+    }
+
+    private Submit targetSubmit() {
+        Class<?> type = target != null ? target : getClass();
+        if (target == null) {
+            if (getClass() == WorkerProcess.class) {
+                throw new IllegalStateException("process " + name + " has no target and does not override run()");
+            }
+            checkRebuildable(getClass(), "process subclass");
+        }
+        Payload arg = target != null ? Codecs.encode(argument) : ValueCodec.INSTANCE.encode(ProcessFields.capture(this));
+        return Submit.newBuilder().setFunction(Protocol.JAVA_PREFIX + type.getName()).setArgument(arg)
+                .setExitWhenDone(true).build();
+    }
+
+    private static void checkRebuildable(Class<?> type, String what) {
+        if (type.isAnonymousClass() || type.isLocalClass() || type.isSynthetic() || type.isHidden()) {
+            throw new IllegalArgumentException(what + " " + type.getName() + " is an anonymous, local or lambda class, "
+                    + "which another process cannot load by name; use a top-level or static nested class");
+        }
+        if (type.isMemberClass() && !Modifier.isStatic(type.getModifiers())) {
+            throw new IllegalArgumentException(what + " " + type.getName() + " is an inner (non-static) class; "
+                    + "declare it static so another process can build it");
+        }
+        try {
+            Constructor<?> c = type.getDeclaredConstructor();
+            Objects.requireNonNull(c);
+        } catch (NoSuchMethodException e) {
+            throw new IllegalArgumentException(what + " " + type.getName() + " has no no-argument constructor, "
+                    + "which another process needs to build it");
+        }
+    }
+
+    /** Python keeps a program alive until its non-daemon children end; so does this thread. */
+    private void keepJvmAliveUntilExit(Process process) {
+        Thread t = new Thread(() -> {
+            try {
+                process.waitFor();
+            } catch (InterruptedException ignored) {
+                // the JVM is going down anyway
+            }
+        }, "procwire-join-" + name);
+        t.setDaemon(false);
+        t.start();
+    }
+
+    private void exited(ProcwireRuntime rt, StartedWorker w) {
+        try {
+            // The exit notice travels the pipe; let the connection drain before reading it.
+            w.connection().closed().get(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            w.connection().transport().shutdownNow("worker exited");
+        }
+        int code = ExitCodes.of(w.process().exitValue(), w.connection().exitNotice());
+        w.connection().failPending(id -> new WorkerDiedException(name, w.process().pid(), code));
+        rt.exited(this);
+        exit.complete(code);
+    }
+
+    /**
+     * In this process, runs the target: what the child does after {@link #start()}. Subclasses
+     * override it; calling it directly runs it here, as in Python.
+     */
+    public void run() {
+        if (target == null) {
+            return;
+        }
+        try {
+            Constructor<?> c = target.getDeclaredConstructor();
+            c.setAccessible(true);
+            @SuppressWarnings("unchecked")
+            Task<Object, Object> task = (Task<Object, Object>) c.newInstance();
+            task.call(argument);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw new ProcwireException("constructor of " + target.getName() + " threw " + e.getCause(), e.getCause());
+        } catch (Exception e) {
+            throw new ProcwireException(target.getName() + " failed: " + e, e);
+        }
+    }
+
+    /**
+     * Waits until the process ends.
+     *
+     * @throws IllegalStateException if it was never started
+     * @throws WorkerStartException if the child could not load or build its target (the exit
+     *     code is then in the exception and in {@link #exitCode()})
+     */
+    public final void join() throws InterruptedException {
+        checkStarted("join");
+        try {
+            exit.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+        throwIfTargetFailed();
+    }
+
+    /** Waits at most {@code timeout}; returns whether the process has ended. */
+    public final boolean join(Duration timeout) throws InterruptedException {
+        checkStarted("join");
+        try {
+            exit.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+        throwIfTargetFailed();
+        return true;
+    }
+
+    private void throwIfTargetFailed() {
+        WorkerStartException t = targetFailure;
+        if (t != null) {
+            throw new WorkerStartException(t.getMessage() + "; " + ExitCodes.describe(exit.join()), exit.join(), t.getCause());
+        }
+    }
+
+    /** True from {@link #start()} until the process has ended. */
+    public final boolean isAlive() {
+        if (runningInChild) {
+            return true;
+        }
+        return worker != null && !exit.isDone();
+    }
+
+    /** Sends SIGTERM. Does nothing if the process has ended. */
+    public final void terminate() {
+        checkStarted("terminate");
+        worker.process().destroy();
+    }
+
+    /** Sends SIGKILL. Does nothing if the process has ended. */
+    public final void kill() {
+        checkStarted("kill");
+        worker.process().destroyForcibly();
+    }
+
+    /** The process id. In the child, this process's own. */
+    public final long pid() {
+        if (runningInChild) {
+            return ProcessHandle.current().pid();
+        }
+        checkStarted("get the pid of");
+        return worker.process().pid();
+    }
+
+    /** The exit code, or {@code null} while running or before start (Python's {@code exitcode}). */
+    public final Integer exitCode() {
+        return exit.getNow(null);
+    }
+
+    /** Completes with the exit code when the process ends. */
+    public final CompletableFuture<Integer> onExit() {
+        return exit.copy();
+    }
+
+    /** The exception the target threw in the child, if it threw one. */
+    public final java.util.Optional<RemoteException> failure() {
+        return java.util.Optional.ofNullable(failure);
+    }
+
+    /** Who the current process is: the main process, or in a worker, that worker. */
+    public static ProcessInfo current() {
+        return CurrentProcess.get();
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder s = new StringBuilder("<WorkerProcess name='").append(name).append('\'');
+        if (worker != null) {
+            s.append(" pid=").append(worker.process().pid());
+        }
+        Integer code = exitCode();
+        s.append(worker == null ? " initial" : code == null ? " started" : " stopped exitcode=" + code);
+        if (daemon) {
+            s.append(" daemon");
+        }
+        return s.append('>').toString();
+    }
+
+    // ---- for the runtime
+
+    void terminateQuietly() {
+        StartedWorker w = worker;
+        if (w != null) {
+            w.process().destroy();
+        }
+    }
+
+    void killQuietly() {
+        StartedWorker w = worker;
+        if (w != null) {
+            w.process().destroyForcibly();
+        }
+    }
+
+    boolean awaitExit(long nanos) {
+        try {
+            exit.get(nanos, TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException | ExecutionException e) {
+            return exit.isDone();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    void joinUninterruptibly() {
+        StartedWorker w = worker;
+        if (w == null) {
+            return;
+        }
+        boolean interrupted = false;
+        while (true) {
+            try {
+                w.process().waitFor();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void checkStarted(String what) {
+        if (!runningInChild && worker == null) {
+            throw new IllegalStateException("cannot " + what + " process " + name + ": it was not started");
+        }
+    }
+
+    private void checkNotStarted(String what) {
+        if (startRequested) {
+            throw new IllegalStateException("cannot " + what + " process " + name + " after start()");
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.procwire.codec;
+
+import dev.procwire.proto.v1.Payload;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The codecs a process knows, tried in order: those {@link #register registered} first, then the
+ * built-ins ({@link ProtobufCodec} for top-level messages, {@link ValueCodec} for plain data).
+ * An empty payload is {@code null}. Thread safe.
+ */
+public final class Codecs {
+    private static final List<PayloadCodec> REGISTERED = new CopyOnWriteArrayList<>();
+    private static final List<PayloadCodec> BUILT_IN = List.of(ProtobufCodec.INSTANCE, ValueCodec.INSTANCE);
+
+    private Codecs() {}
+
+    /** Adds a codec, tried before the built-ins and before codecs registered earlier. */
+    public static void register(PayloadCodec codec) {
+        REGISTERED.add(0, Objects.requireNonNull(codec, "codec"));
+    }
+
+    /** Encodes {@code value} with the first codec that can; throws naming the value's type if none can. */
+    public static Payload encode(Object value) {
+        for (PayloadCodec c : REGISTERED) {
+            if (c.canEncode(value)) {
+                return c.encode(value);
+            }
+        }
+        for (PayloadCodec c : BUILT_IN) {
+            if (c.canEncode(value)) {
+                return c.encode(value);
+            }
+        }
+        throw new CodecException("cannot send " + ValueCodec.whyNot(value, 0)
+                + "; register a PayloadCodec for it");
+    }
+
+    /** Why {@code value} cannot be encoded, or {@code null} if some codec can encode it. */
+    public static String canEncode(Object value) {
+        for (PayloadCodec c : REGISTERED) {
+            if (c.canEncode(value)) {
+                return null;
+            }
+        }
+        for (PayloadCodec c : BUILT_IN) {
+            if (c.canEncode(value)) {
+                return null;
+            }
+        }
+        return ValueCodec.whyNot(value, 0);
+    }
+
+    /** Decodes {@code payload} with the first codec for its content type; empty content type is null. */
+    public static Object decode(Payload payload) {
+        String type = payload.getContentType();
+        if (type.isEmpty()) {
+            return null;
+        }
+        for (PayloadCodec c : REGISTERED) {
+            if (c.canDecode(type)) {
+                return c.decode(payload);
+            }
+        }
+        for (PayloadCodec c : BUILT_IN) {
+            if (c.canDecode(type)) {
+                return c.decode(payload);
+            }
+        }
+        throw new CodecException("no codec for content type \"" + type + "\"");
+    }
+}

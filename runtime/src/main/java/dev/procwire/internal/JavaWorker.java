@@ -1,0 +1,419 @@
+package dev.procwire.internal;
+
+import dev.procwire.ProcessInfo;
+import dev.procwire.Task;
+import dev.procwire.WorkerProcess;
+import dev.procwire.codec.CodecException;
+import dev.procwire.codec.Codecs;
+import dev.procwire.proto.v1.Cancel;
+import dev.procwire.proto.v1.ErrorCode;
+import dev.procwire.proto.v1.ExitNotice;
+import dev.procwire.proto.v1.Failure;
+import dev.procwire.proto.v1.Frame;
+import dev.procwire.proto.v1.Heartbeat;
+import dev.procwire.proto.v1.Hello;
+import dev.procwire.proto.v1.Payload;
+import dev.procwire.proto.v1.ProtocolError;
+import dev.procwire.proto.v1.RemoteError;
+import dev.procwire.proto.v1.Result;
+import dev.procwire.proto.v1.Submit;
+import dev.procwire.proto.v1.Welcome;
+import dev.procwire.transport.Termination;
+import dev.procwire.transport.Transport;
+import dev.procwire.transport.stream.StreamTransport;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The worker's side of a session, in a Java worker process: handshake, tasks (each on its own
+ * thread, so heartbeats and cancels are served while tasks run), cancel, deadlines, shutdown,
+ * and exit when the runtime is gone. Internal.
+ */
+final class JavaWorker implements Transport.Listener {
+    /** How long the worker waits for the runtime's Welcome. */
+    private static final long WELCOME_TIMEOUT_MILLIS = 30_000;
+    /** How long an exit may take (shutdown hooks) before the worker halts: within 2 s in all. */
+    private static final long EXIT_GRACE_MILLIS = 1_500;
+
+    private final StreamTransport transport;
+    private final String workerId;
+    private final PrintStream diagnostics;
+    private final CountDownLatch welcomed = new CountDownLatch(1);
+    private final Map<Long, Running> running = new ConcurrentHashMap<>();
+    private final AtomicBoolean noticeSent = new AtomicBoolean();
+    private final AtomicInteger taskThreads = new AtomicInteger();
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "procwire-deadlines");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile Welcome welcome;
+    private volatile int terminatingSignal;
+    private volatile boolean shuttingDown;
+
+    JavaWorker(StreamTransport transport, String workerId, PrintStream diagnostics) {
+        this.transport = transport;
+        this.workerId = workerId;
+        this.diagnostics = diagnostics;
+    }
+
+    /** Runs the session; returns only by exiting the process. */
+    void serve() {
+        installSignalHandlers();
+        Runtime.getRuntime().addShutdownHook(new Thread(this::lastWord, "procwire-exit-notice"));
+        transport.start(this);
+        String[] versions = announcedVersions();
+        send(Frame.newBuilder().setHello(Hello.newBuilder()
+                .setProtocolVersion(Integer.parseInt(versions[1]))
+                .setMinProtocolVersion(Integer.parseInt(versions[0]))
+                .setWorkerId(workerId)
+                .setPid(ProcessHandle.current().pid())
+                .setLanguage("java")
+                .setRuntime(System.getProperty("java.vm.name") + " " + System.getProperty("java.version"))
+                .addCapabilities("cancel")
+                .addCapabilities("heartbeat")).build());
+        try {
+            if (!welcomed.await(WELCOME_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+                diagnostics.println("procwire worker " + workerId + ": no Welcome from the runtime within "
+                        + WELCOME_TIMEOUT_MILLIS + " ms");
+                exit(2);
+            }
+            new CountDownLatch(1).await(); // the process ends by exit(), from another thread
+        } catch (InterruptedException e) {
+            exit(1);
+        }
+    }
+
+    private static String[] announcedVersions() {
+        String fake = System.getenv(Protocol.ENV_FAKE_VERSIONS);
+        if (fake != null) {
+            return fake.split("\\.\\.");
+        }
+        return new String[] {Integer.toString(Protocol.MIN_VERSION), Integer.toString(Protocol.MAX_VERSION)};
+    }
+
+    @Override
+    public void onFrame(Frame frame) {
+        if (welcome == null) {
+            switch (frame.getBodyCase()) {
+                case WELCOME -> {
+                    welcome = frame.getWelcome();
+                    CurrentProcess.set(new ProcessInfo(welcome.getWorkerName(), ProcessHandle.current().pid(),
+                            welcome.getRuntimePid()));
+                    welcomed.countDown();
+                }
+                case PROTOCOL_ERROR -> refused(frame.getProtocolError());
+                default -> violation("expected Welcome as the runtime's first frame, got " + frame.getBodyCase());
+            }
+            return;
+        }
+        switch (frame.getBodyCase()) {
+            case SUBMIT -> submit(frame.getSubmit());
+            case CANCEL -> cancel(frame.getCancel());
+            case HEARTBEAT -> {
+                if (!frame.getHeartbeat().getEcho()) {
+                    send(Frame.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+                            .setSequence(frame.getHeartbeat().getSequence()).setEcho(true)).build());
+                }
+            }
+            case SHUTDOWN -> shutdown(frame.getShutdown().getGraceful(), frame.getShutdown().getGraceMillis());
+            case ACTOR_CREATE -> refuseRequest(frame.getActorCreate().getRequestId());
+            case ACTOR_ASK -> refuseRequest(frame.getActorAsk().getRequestId());
+            case ACTOR_STOP -> refuseRequest(frame.getActorStop().getRequestId());
+            case ACTOR_TELL -> diagnostics.println("procwire worker " + workerId + ": actor message dropped: "
+                    + "this worker did not offer the \"actors\" capability");
+            case PROTOCOL_ERROR -> refused(frame.getProtocolError());
+            case BODY_NOT_SET -> { } // a newer runtime's frame: ignored, as PROTOCOL.md says
+            default -> violation("unexpected " + frame.getBodyCase() + " frame from the runtime");
+        }
+    }
+
+    @Override
+    public void onTerminated(Termination termination) {
+        if (!shuttingDown) {
+            // Our input ended: the runtime is gone. No orphans: exit now.
+            shuttingDown = true;
+            if (!termination.isClean()) {
+                diagnostics.println("procwire worker " + workerId + ": connection to the runtime broke: " + termination);
+            }
+            exit(termination.isClean() ? 0 : 3);
+        }
+    }
+
+    private void refused(ProtocolError error) {
+        diagnostics.println("procwire worker " + workerId + ": the runtime refused the session: "
+                + error.getCode() + ": " + error.getMessage());
+        exit(2);
+    }
+
+    private void violation(String message) {
+        send(Frame.newBuilder().setProtocolError(ProtocolError.newBuilder()
+                .setCode(ErrorCode.PROTOCOL_VIOLATION).setMessage(message)).build());
+        diagnostics.println("procwire worker " + workerId + ": " + message);
+        exit(2);
+    }
+
+    private void refuseRequest(long requestId) {
+        fail(requestId, RemoteErrors.of(ErrorCode.PROTOCOL_VIOLATION, "UnsupportedOperation",
+                "this worker did not offer the \"actors\" capability", workerId));
+    }
+
+    // ---- tasks
+
+    /** A task in flight. */
+    private static final class Running {
+        final Submit submit;
+        volatile Thread thread;
+        volatile ErrorCode endedBy; // CANCELLED or DEADLINE_EXCEEDED when ended early
+
+        Running(Submit submit) {
+            this.submit = submit;
+        }
+
+        synchronized void end(ErrorCode why, boolean interrupt) {
+            if (endedBy == null) {
+                endedBy = why;
+            }
+            if (interrupt && thread != null) {
+                thread.interrupt();
+            }
+        }
+    }
+
+    private void submit(Submit submit) {
+        if (shuttingDown) {
+            fail(submit.getRequestId(), RemoteErrors.of(ErrorCode.SHUTTING_DOWN, "ShuttingDown",
+                    "worker " + workerId + " is shutting down", workerId));
+            return;
+        }
+        Running r = new Running(submit);
+        running.put(submit.getRequestId(), r);
+        if (submit.getDeadlineMillis() > 0) {
+            timers.schedule(() -> r.end(ErrorCode.DEADLINE_EXCEEDED, true), submit.getDeadlineMillis(), TimeUnit.MILLISECONDS);
+        }
+        Thread t = new Thread(() -> execute(r), "procwire-task-" + taskThreads.incrementAndGet());
+        r.thread = t;
+        t.start();
+    }
+
+    private void cancel(Cancel cancel) {
+        Running r = running.get(cancel.getRequestId());
+        if (r != null) {
+            r.end(ErrorCode.CANCELLED, cancel.getInterrupt());
+        }
+    }
+
+    private void execute(Running r) {
+        Submit s = r.submit;
+        Frame answer;
+        boolean succeeded = false;
+        try {
+            if (r.endedBy != null) {
+                throw new InterruptedException("ended before it started");
+            }
+            Object result = invoke(s.getFunction(), s.getArgument());
+            Payload value = result == null ? Payload.getDefaultInstance() : Codecs.encode(result);
+            answer = Frame.newBuilder().setResult(Result.newBuilder().setRequestId(s.getRequestId()).setValue(value)).build();
+            succeeded = true;
+        } catch (TargetUnavailable e) {
+            answer = failure(s, RemoteErrors.of(e.code, e.getCause() != null ? e.getCause() : e, workerId));
+            if (e.getCause() != null) {
+                answer = failure(s, answer.getFailure().getError().toBuilder().setMessage(e.getMessage()).build());
+            }
+        } catch (CodecException e) {
+            answer = failure(s, RemoteErrors.of(ErrorCode.BAD_PAYLOAD, e, workerId));
+        } catch (Throwable e) {
+            answer = failure(s, RemoteErrors.of(ErrorCode.TASK_FAILED, e, workerId));
+        }
+        running.remove(s.getRequestId());
+        ErrorCode ended = r.endedBy;
+        if (ended != null && !succeeded || ended == ErrorCode.CANCELLED) {
+            answer = failure(s, RemoteErrors.of(ended, ended == ErrorCode.CANCELLED ? "Cancelled" : "DeadlineExceeded",
+                    ended == ErrorCode.CANCELLED ? "cancelled" : "ran past its deadline of " + s.getDeadlineMillis() + " ms",
+                    workerId));
+            succeeded = false;
+        }
+        if (s.getExitWhenDone() && !succeeded) {
+            // As Python's Process does: the traceback goes to the child's stderr, exit code 1.
+            System.err.println("Process " + CurrentProcess.get().name() + ":");
+            RemoteError error = answer.getFailure().getError();
+            System.err.print(error.getStackTrace().isEmpty() ? error.getType() + ": " + error.getMessage() + "\n"
+                    : error.getStackTrace());
+            System.err.flush();
+        }
+        send(answer);
+        if (s.getExitWhenDone()) {
+            exit(succeeded ? 0 : 1);
+        }
+    }
+
+    private static Frame failure(Submit s, RemoteError error) {
+        return Frame.newBuilder().setFailure(Failure.newBuilder().setRequestId(s.getRequestId()).setError(error)).build();
+    }
+
+    private void fail(long requestId, RemoteError error) {
+        send(Frame.newBuilder().setFailure(Failure.newBuilder().setRequestId(requestId).setError(error)).build());
+    }
+
+    /** The target could not be found or built. */
+    private static final class TargetUnavailable extends Exception {
+        final ErrorCode code;
+
+        TargetUnavailable(String message, Throwable cause) {
+            super(message, cause);
+            this.code = ErrorCode.NOT_FOUND;
+        }
+    }
+
+    private Object invoke(String function, Payload argument) throws Throwable {
+        if (!function.startsWith(Protocol.JAVA_PREFIX)) {
+            throw new TargetUnavailable("no function named \"" + function + "\" is registered in worker " + workerId, null);
+        }
+        String className = function.substring(Protocol.JAVA_PREFIX.length());
+        Class<?> type;
+        try {
+            type = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new TargetUnavailable("target class " + className + " could not be loaded in worker " + workerId
+                    + ": " + e, e);
+        }
+        if (Task.class.isAssignableFrom(type)) {
+            @SuppressWarnings("unchecked")
+            Task<Object, Object> task = (Task<Object, Object>) build(type);
+            Object arg = Codecs.decode(argument);
+            return task.call(arg);
+        }
+        if (WorkerProcess.class.isAssignableFrom(type)) {
+            WorkerProcess process = (WorkerProcess) build(type);
+            Object fields = Codecs.decode(argument);
+            ProcessFields.restore(process, fields instanceof Map<?, ?> m ? m : Map.of());
+            bindToThisProcess(process);
+            process.run();
+            return null;
+        }
+        throw new TargetUnavailable(className + " is neither a " + Task.class.getName() + " nor a "
+                + WorkerProcess.class.getName(), null);
+    }
+
+    private static Object build(Class<?> type) throws TargetUnavailable {
+        try {
+            Constructor<?> constructor = type.getDeclaredConstructor();
+            constructor.setAccessible(true);
+            return constructor.newInstance();
+        } catch (NoSuchMethodException e) {
+            throw new TargetUnavailable("target class " + type.getName() + " has no no-argument constructor", e);
+        } catch (InvocationTargetException e) {
+            throw new TargetUnavailable("the constructor of target class " + type.getName() + " threw "
+                    + e.getCause(), e.getCause());
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new TargetUnavailable("target class " + type.getName() + " could not be built: " + e, e);
+        }
+    }
+
+    /** In the child, a WorkerProcess answers name and pid for itself, as Python's does. */
+    private static void bindToThisProcess(WorkerProcess process) throws ReflectiveOperationException {
+        ProcessInfo me = CurrentProcess.get();
+        Field name = WorkerProcess.class.getDeclaredField("name");
+        name.setAccessible(true);
+        name.set(process, me.name());
+        Field inChild = WorkerProcess.class.getDeclaredField("runningInChild");
+        inChild.setAccessible(true);
+        inChild.setBoolean(process, true);
+    }
+
+    // ---- exit
+
+    private void shutdown(boolean graceful, long graceMillis) {
+        shuttingDown = true;
+        if (!graceful) {
+            exit(0);
+            return;
+        }
+        Thread t = new Thread(() -> {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(graceMillis > 0 ? graceMillis : 10_000);
+            while (!running.isEmpty() && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    break;
+                }
+            }
+            exit(0);
+        }, "procwire-shutdown");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void installSignalHandlers() {
+        for (String name : new String[] {"TERM", "INT", "HUP"}) {
+            try {
+                sun.misc.Signal signal = new sun.misc.Signal(name);
+                sun.misc.Signal.handle(signal, s -> {
+                    terminatingSignal = s.getNumber();
+                    exit(128 + s.getNumber());
+                });
+            } catch (IllegalArgumentException e) {
+                // signal in use by the JVM (-Xrs) or unknown here: the runtime then infers it
+            }
+        }
+    }
+
+    /** The shutdown hook: tell the runtime how we end if nothing has yet. */
+    private void lastWord() {
+        int signal = terminatingSignal;
+        if (signal != 0) {
+            notice(128 + signal, signal, "terminated by " + ExitCodes.signalName(signal));
+        }
+        System.out.flush();
+        System.err.flush();
+    }
+
+    private void notice(int status, int signal, String reason) {
+        if (noticeSent.compareAndSet(false, true)) {
+            send(Frame.newBuilder().setExitNotice(ExitNotice.newBuilder()
+                    .setExitCode(status).setSignal(signal).setReason(reason)).build());
+        }
+    }
+
+    /**
+     * Exits with {@code status}, running shutdown hooks, and halts if they take longer than the
+     * grace period, so a worker never outlives its purpose by more than 2 s.
+     */
+    private void exit(int status) {
+        shuttingDown = true;
+        if (terminatingSignal == 0) {
+            notice(status, 0, "exit");
+        }
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(EXIT_GRACE_MILLIS);
+            } catch (InterruptedException ignored) {
+                // halt now
+            }
+            Runtime.getRuntime().halt(status);
+        }, "procwire-exit-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        Thread exiter = new Thread(() -> System.exit(status), "procwire-exit");
+        exiter.start();
+    }
+
+    private void send(Frame frame) {
+        try {
+            transport.write(frame);
+        } catch (IOException e) {
+            // the runtime is gone; onTerminated ends the process
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package dev.procwire.internal;
+
+import dev.procwire.OutputListener;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+
+/**
+ * What a starter needs to start one worker. Internal.
+ *
+ * @param workerId the id the worker must announce in its Hello
+ * @param name the worker's name
+ * @param jvmOptions options for the worker's JVM, before the main class
+ * @param environment variables added to the worker's environment
+ * @param directory the worker's working folder, or {@code null} for the runtime's
+ * @param maxFrameBytes largest frame either side accepts
+ * @param output where the worker's lines go
+ * @param callbacks where futures complete
+ */
+public record LaunchSpec(String workerId, String name, List<String> jvmOptions, Map<String, String> environment,
+                         Path directory, int maxFrameBytes, OutputListener output, Executor callbacks) {
+}

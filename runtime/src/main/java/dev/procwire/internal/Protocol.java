@@ -1,0 +1,20 @@
+package dev.procwire.internal;
+
+/** Constants of protocol v1 shared by runtime and worker. Internal. */
+public final class Protocol {
+    /** Lowest and highest protocol versions this implementation speaks. */
+    public static final int MIN_VERSION = 1;
+    public static final int MAX_VERSION = 1;
+
+    /** Environment variables a runtime gives a worker (PROTOCOL.md, "Environment"). */
+    public static final String ENV_WORKER_ID = "PROCWIRE_WORKER_ID";
+    public static final String ENV_TOKEN = "PROCWIRE_TOKEN";
+    public static final String ENV_MAX_FRAME = "PROCWIRE_MAX_FRAME";
+    /** Test hook: a worker announces these versions instead of its own ("min..max"). */
+    public static final String ENV_FAKE_VERSIONS = "PROCWIRE_TEST_ANNOUNCE_VERSIONS";
+
+    /** Function-name prefix for a Java class target. */
+    public static final String JAVA_PREFIX = "java:";
+
+    private Protocol() {}
+}

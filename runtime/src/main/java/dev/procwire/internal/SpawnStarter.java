@@ -1,0 +1,72 @@
+package dev.procwire.internal;
+
+import dev.procwire.transport.Transport;
+import dev.procwire.transport.pipe.ChildPipes;
+import java.io.File;
+import java.io.IOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code spawn} start method: a fresh JVM per worker, started with this JVM's classpath and
+ * {@link WorkerMain}, talking over anonymous pipes on its standard input and output. Internal.
+ */
+public final class SpawnStarter implements WorkerStarter {
+    /** Options for small, short-lived worker JVMs; a user's options come after and win. */
+    static final List<String> DEFAULT_JVM_OPTIONS = List.of(
+            "-XX:+UseSerialGC",      // one GC thread, smallest footprint, fastest start
+            "-XX:-UsePerfData",      // no hsperfdata file in /tmp per worker
+            "-Xshare:auto");         // the JDK's class-data archive when it has one
+
+    private final String javaExecutable;
+    private final String classpath;
+
+    public SpawnStarter() {
+        this(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                System.getProperty("java.class.path"));
+    }
+
+    public SpawnStarter(String javaExecutable, String classpath) {
+        this.javaExecutable = javaExecutable;
+        this.classpath = classpath;
+    }
+
+    @Override
+    public StartedWorker start(LaunchSpec spec) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(javaExecutable);
+        command.addAll(DEFAULT_JVM_OPTIONS);
+        command.addAll(spec.jvmOptions());
+        command.add("-cp");
+        command.add(classpath);
+        command.add(WorkerMain.class.getName());
+
+        ChildPipes pipes = ChildPipes.open();
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectInput(pipes.childInput())
+                    .redirectOutput(pipes.childOutput())
+                    .redirectError(Redirect.PIPE);
+            if (spec.directory() != null) {
+                builder.directory(new File(spec.directory().toString()));
+            }
+            builder.environment().putAll(spec.environment());
+            builder.environment().put(Protocol.ENV_WORKER_ID, spec.workerId());
+            builder.environment().put(Protocol.ENV_MAX_FRAME, Integer.toString(spec.maxFrameBytes()));
+            Process process = builder.start();
+            pipes.closeChildEnds();
+            Transport transport = pipes.transport(
+                    "pipes to worker " + spec.name() + " (pid " + process.pid() + ")", spec.maxFrameBytes());
+            StderrCollector stderr = new StderrCollector(process.getErrorStream(), spec.name(), process.pid(), spec.output());
+            WorkerConnection connection = new WorkerConnection(transport, spec.workerId(), spec.name(),
+                    spec.maxFrameBytes(), spec.output(), spec.callbacks());
+            connection.start();
+            return new StartedWorker(process, connection, stderr);
+        } catch (IOException | RuntimeException e) {
+            pipes.close();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.procwire.internal;
+
+import dev.procwire.OutputLine;
+import dev.procwire.OutputListener;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayDeque;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads a child's standard error on a daemon thread: what the JVM itself prints there (a bad
+ * option, a missing main class, a crash) and what user code writes straight to file descriptor
+ * 2. Lines go to the output listener; the last ones are kept to explain a failed start.
+ */
+public final class StderrCollector {
+    private static final int KEEP_LINES = 40;
+    private final ArrayDeque<String> tail = new ArrayDeque<>();
+    private final CountDownLatch done = new CountDownLatch(1);
+    private volatile long pid;
+
+    public StderrCollector(InputStream stderr, String workerName, long pid, OutputListener listener) {
+        this.pid = pid;
+        Thread t = new Thread(() -> pump(stderr, workerName, listener), "procwire-stderr-" + workerName);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void pump(InputStream in, String workerName, OutputListener listener) {
+        OutputAssembler lines = new OutputAssembler(workerName, pid, OutputLine.Stream.STDERR, line -> {
+            synchronized (tail) {
+                if (tail.size() == KEEP_LINES) {
+                    tail.removeFirst();
+                }
+                tail.addLast(line.text());
+            }
+            listener.onLine(line);
+        });
+        byte[] buf = new byte[8192];
+        try (in) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                lines.add(buf, 0, n);
+            }
+        } catch (IOException ignored) {
+            // the child is gone
+        } finally {
+            lines.finish();
+            done.countDown();
+        }
+    }
+
+    /** The last lines read, joined; waits up to {@code millis} for the stream to end first. */
+    public String tail(long millis) {
+        try {
+            done.await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (tail) {
+            return String.join("\n", tail);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package dev.procwire.internal;
+
+import dev.procwire.OutputLine;
+import dev.procwire.OutputListener;
+import dev.procwire.proto.v1.ErrorCode;
+import dev.procwire.proto.v1.ExitNotice;
+import dev.procwire.proto.v1.Frame;
+import dev.procwire.proto.v1.Heartbeat;
+import dev.procwire.proto.v1.Hello;
+import dev.procwire.proto.v1.Output;
+import dev.procwire.proto.v1.ProtocolError;
+import dev.procwire.proto.v1.Welcome;
+import dev.procwire.transport.Termination;
+import dev.procwire.transport.Transport;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
+
+/**
+ * The runtime's side of one session with one worker: the handshake, request correlation (each
+ * request gets exactly one answer, or fails when the worker goes), forwarded output and the
+ * worker's exit notice. Frames arrive on the transport's thread; futures complete on
+ * {@code callbacks}, so user code never runs on an I/O thread. Internal.
+ */
+public final class WorkerConnection implements Transport.Listener {
+    private final Transport transport;
+    private final String workerId;
+    private final String workerName;
+    private final long runtimePid = ProcessHandle.current().pid();
+    private final int maxFrameBytes;
+    private final OutputListener output;
+    private final Executor callbacks;
+    private final CompletableFuture<Hello> ready = new CompletableFuture<>();
+    private final CompletableFuture<Termination> closed = new CompletableFuture<>();
+    private final Map<Long, CompletableFuture<Frame>> pending = new ConcurrentHashMap<>();
+    private final AtomicLong nextRequestId = new AtomicLong(1);
+    private volatile ExitNotice exitNotice;
+    private volatile String protocolError;
+    private OutputAssembler stdout;
+    private OutputAssembler stderr;
+
+    public WorkerConnection(Transport transport, String workerId, String workerName, int maxFrameBytes,
+                            OutputListener output, Executor callbacks) {
+        this.transport = transport;
+        this.workerId = workerId;
+        this.workerName = workerName;
+        this.maxFrameBytes = maxFrameBytes;
+        this.output = output;
+        this.callbacks = callbacks;
+    }
+
+    /** Starts the transport; {@link #ready()} completes when the handshake is done. */
+    public void start() {
+        transport.start(this);
+    }
+
+    /** The worker's Hello, once it was accepted and answered. */
+    public CompletableFuture<Hello> ready() {
+        return ready;
+    }
+
+    /** Completes when the connection has ended. */
+    public CompletableFuture<Termination> closed() {
+        return closed;
+    }
+
+    /** The worker's exit notice, if it sent one. */
+    public ExitNotice exitNotice() {
+        return exitNotice;
+    }
+
+    /** The protocol error that ended the session, if one did. */
+    public String protocolError() {
+        return protocolError;
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+
+    /**
+     * Sends a request built with a fresh request id; the future completes with the answering
+     * Result or Failure frame.
+     */
+    public CompletableFuture<Frame> request(LongFunction<Frame> build) {
+        long id = nextRequestId.getAndIncrement();
+        CompletableFuture<Frame> answer = new CompletableFuture<>();
+        pending.put(id, answer);
+        transport.send(build.apply(id)).whenComplete((v, e) -> {
+            if (e != null && pending.remove(id) != null) {
+                callbacks.execute(() -> answer.completeExceptionally(e));
+            }
+        });
+        return answer;
+    }
+
+    /** Fails every request still waiting, each with the exception {@code failure} makes for its id. */
+    public void failPending(LongFunction<Throwable> failure) {
+        for (Long id : pending.keySet()) {
+            CompletableFuture<Frame> f = pending.remove(id);
+            if (f != null) {
+                Throwable t = failure.apply(id);
+                callbacks.execute(() -> f.completeExceptionally(t));
+            }
+        }
+    }
+
+    @Override
+    public void onFrame(Frame frame) {
+        if (!ready.isDone()) {
+            handshake(frame);
+            return;
+        }
+        switch (frame.getBodyCase()) {
+            case RESULT -> answer(frame.getResult().getRequestId(), frame);
+            case FAILURE -> answer(frame.getFailure().getRequestId(), frame);
+            case OUTPUT -> output(frame.getOutput());
+            case HEARTBEAT -> {
+                if (!frame.getHeartbeat().getEcho()) {
+                    transport.send(Frame.newBuilder().setHeartbeat(
+                            Heartbeat.newBuilder().setSequence(frame.getHeartbeat().getSequence()).setEcho(true)).build());
+                }
+            }
+            case EXIT_NOTICE -> exitNotice = frame.getExitNotice();
+            case PROTOCOL_ERROR -> protocolError = frame.getProtocolError().getCode() + ": "
+                    + frame.getProtocolError().getMessage();
+            case BODY_NOT_SET -> { } // a newer peer's frame: ignored, as PROTOCOL.md says
+            default -> violation("unexpected " + frame.getBodyCase() + " frame from the worker");
+        }
+    }
+
+    private void handshake(Frame frame) {
+        if (frame.getBodyCase() != Frame.BodyCase.HELLO) {
+            refuse(ErrorCode.PROTOCOL_VIOLATION, "expected Hello as the worker's first frame, got " + frame.getBodyCase());
+            return;
+        }
+        Hello hello = frame.getHello();
+        int max = hello.getProtocolVersion();
+        int min = hello.getMinProtocolVersion() == 0 ? max : hello.getMinProtocolVersion();
+        int chosen = Math.min(max, Protocol.MAX_VERSION);
+        if (max < 1 || min > max || chosen < Math.max(min, Protocol.MIN_VERSION)) {
+            refuse(ErrorCode.VERSION_MISMATCH, "worker " + workerName + " speaks protocol " + min + ".." + max
+                    + ", runtime speaks " + Protocol.MIN_VERSION + ".." + Protocol.MAX_VERSION);
+            return;
+        }
+        if (!hello.getWorkerId().equals(workerId)) {
+            refuse(ErrorCode.UNAUTHENTICATED, "worker announced id \"" + hello.getWorkerId()
+                    + "\" but was started as \"" + workerId + "\"");
+            return;
+        }
+        stdout = new OutputAssembler(workerName, hello.getPid(), OutputLine.Stream.STDOUT, output);
+        stderr = new OutputAssembler(workerName, hello.getPid(), OutputLine.Stream.STDERR, output);
+        transport.send(Frame.newBuilder().setWelcome(Welcome.newBuilder()
+                .setProtocolVersion(chosen)
+                .setWorkerName(workerName)
+                .setRuntimePid(runtimePid)
+                .setMaxFrameBytes(maxFrameBytes)).build());
+        callbacks.execute(() -> ready.complete(hello));
+    }
+
+    private void refuse(ErrorCode code, String message) {
+        protocolError = code + ": " + message;
+        transport.send(Frame.newBuilder().setProtocolError(
+                ProtocolError.newBuilder().setCode(code).setMessage(message)).build());
+        transport.shutdown();
+        callbacks.execute(() -> ready.completeExceptionally(new ProtocolViolation(code, message)));
+    }
+
+    private void violation(String message) {
+        protocolError = ErrorCode.PROTOCOL_VIOLATION + ": " + message;
+        transport.send(Frame.newBuilder().setProtocolError(ProtocolError.newBuilder()
+                .setCode(ErrorCode.PROTOCOL_VIOLATION).setMessage(message)).build());
+        transport.shutdown();
+    }
+
+    private void answer(long id, Frame frame) {
+        CompletableFuture<Frame> f = pending.remove(id);
+        if (f == null) {
+            violation("answer to request " + id + ", which is not pending");
+            return;
+        }
+        callbacks.execute(() -> f.complete(frame));
+    }
+
+    private void output(Output out) {
+        OutputAssembler target = out.getStream() == Output.Stream.STDOUT ? stdout : stderr;
+        byte[] data = out.getData().toByteArray();
+        target.add(data, 0, data.length);
+    }
+
+    @Override
+    public void onTerminated(Termination termination) {
+        if (stdout != null) {
+            stdout.finish();
+            stderr.finish();
+        }
+        if (!termination.isClean() && protocolError == null) {
+            protocolError = termination.message();
+        }
+        callbacks.execute(() -> {
+            ready.completeExceptionally(new ProtocolViolation(ErrorCode.PROTOCOL_VIOLATION,
+                    "connection ended before the handshake: " + termination));
+            closed.complete(termination);
+        });
+    }
+
+    /** A breach of the protocol, or a refused handshake, with its stable code. */
+    public static final class ProtocolViolation extends RuntimeException {
+        private final ErrorCode code;
+
+        public ProtocolViolation(ErrorCode code, String message) {
+            super(message);
+            this.code = code;
+        }
+
+        public ErrorCode code() {
+            return code;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.procwire.internal;
+
+import dev.procwire.proto.v1.Output;
+import dev.procwire.transport.FrameLimits;
+import dev.procwire.transport.stream.StreamTransport;
+import java.io.BufferedInputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The main class of a Java worker process. It takes standard input and output for the protocol,
+ * replaces {@code System.out} and {@code System.err} with streams that forward as Output frames,
+ * and serves the runtime until told to exit or until its input ends (the runtime died).
+ * File descriptor 2 stays for the JVM's own diagnostics, which the runtime reads as text.
+ */
+public final class WorkerMain {
+    private WorkerMain() {}
+
+    public static void main(String[] args) {
+        PrintStream diagnostics = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        String workerId = System.getenv(Protocol.ENV_WORKER_ID);
+        if (workerId == null || workerId.isEmpty()) {
+            diagnostics.println("procwire: " + WorkerMain.class.getName() + " is started by a procwire runtime, "
+                    + "which sets " + Protocol.ENV_WORKER_ID + "; it is not set here");
+            System.exit(2);
+        }
+        int maxFrame = FrameLimits.DEFAULT_MAX_FRAME_BYTES;
+        String max = System.getenv(Protocol.ENV_MAX_FRAME);
+        if (max != null) {
+            maxFrame = Integer.parseInt(max);
+        }
+        StreamTransport transport = new StreamTransport(new BufferedInputStream(new FileInputStream(FileDescriptor.in), 65536),
+                new FileOutputStream(FileDescriptor.out), "pipes to runtime", maxFrame);
+        System.setOut(new PrintStream(new ForwardingOutputStream(transport, Output.Stream.STDOUT), true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(new ForwardingOutputStream(transport, Output.Stream.STDERR), true, StandardCharsets.UTF_8));
+        new JavaWorker(transport, workerId, diagnostics).serve();
+    }
+}

@@ -1,0 +1,442 @@
+package dev.procwire.transport.pipe;
+
+import static dev.procwire.transport.TestFrames.heartbeat;
+import static dev.procwire.transport.TestFrames.output;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.procwire.proto.v1.ErrorCode;
+import dev.procwire.proto.v1.Frame;
+import dev.procwire.transport.FrameLimits;
+import dev.procwire.transport.RecordingListener;
+import dev.procwire.transport.Termination;
+import dev.procwire.transport.Termination.Kind;
+import dev.procwire.transport.TransportException;
+import dev.procwire.transport.internal.EventLoops;
+import dev.procwire.transport.stream.FrameReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link PipeTransport} over real pipes to a real child process. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class PipeTransportTest {
+    private static final int MAX = FrameLimits.DEFAULT_MAX_FRAME_BYTES;
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path tmp;
+
+    private final List<Process> processes = new ArrayList<>();
+    private final List<PipeTransport> transports = new ArrayList<>();
+
+    /** A transport to a child process running {@code command}, and the child. */
+    private record Peer(PipeTransport transport, Process process, RecordingListener listener) {}
+
+    private Peer spawn(int max, String... command) throws IOException {
+        ChildPipes pipes = ChildPipes.open();
+        Process process;
+        try {
+            process = new ProcessBuilder(command)
+                    .redirectInput(pipes.childInput())
+                    .redirectOutput(pipes.childOutput())
+                    .redirectError(Redirect.INHERIT)
+                    .start();
+        } catch (IOException | RuntimeException e) {
+            pipes.close();
+            throw e;
+        }
+        processes.add(process);
+        pipes.closeChildEnds();
+        PipeTransport transport = pipes.transport("pipe to " + command[0], max);
+        transports.add(transport);
+        RecordingListener listener = new RecordingListener();
+        transport.start(listener);
+        return new Peer(transport, process, listener);
+    }
+
+    private Peer cat() throws IOException {
+        return spawn(MAX, "cat");
+    }
+
+    /** A child that writes {@code printfFormat} (octal escapes allowed) to its output, then sleeps. */
+    private Peer writer(String printfFormat) throws IOException {
+        return spawn(MAX, "sh", "-c", "printf '" + printfFormat + "'; exec sleep 5");
+    }
+
+    @AfterEach
+    void cleanUp() throws InterruptedException {
+        for (PipeTransport transport : transports) {
+            transport.close();
+        }
+        for (Process process : processes) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Termination terminationOf(Peer peer) throws Exception {
+        Termination t = peer.transport().termination().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertEquals(t, peer.listener().termination(), "the listener is told what termination() says");
+        return t;
+    }
+
+    private static void awaitExit(Process process) throws InterruptedException {
+        assertTrue(process.waitFor(WAIT.toMillis(), TimeUnit.MILLISECONDS), "child did not exit");
+    }
+
+    private static void join(List<CompletableFuture<Void>> sends) throws Exception {
+        CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Test
+    void echoesTenThousandSmallFramesInOrder() throws Exception {
+        Peer peer = cat();
+        int n = 10_000;
+        List<CompletableFuture<Void>> sends = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            sends.add(peer.transport().send(heartbeat(i)));
+        }
+        List<Frame> got = peer.listener().next(n);
+        for (int i = 0; i < n; i++) {
+            assertEquals(heartbeat(i), got.get(i), "frame " + i);
+        }
+        join(sends);
+    }
+
+    @Test
+    void echoesOneLargeFrame() throws Exception {
+        Peer peer = cat();
+        Frame large = output(8 << 20, 8);
+        peer.transport().send(large).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertEquals(large, peer.listener().next());
+        // and the connection is still good afterwards
+        peer.transport().send(heartbeat(1));
+        assertEquals(heartbeat(1), peer.listener().next());
+    }
+
+    @Test
+    void keepsEachSendersOrderWithFourConcurrentSenders() throws Exception {
+        Peer peer = cat();
+        int threads = 4;
+        int perThread = 2_500;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<List<CompletableFuture<Void>>>> senders = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                long thread = t;
+                senders.add(pool.submit(() -> {
+                    List<CompletableFuture<Void>> sends = new ArrayList<>();
+                    for (int i = 0; i < perThread; i++) {
+                        // even sizes vary, so frames of different lengths interleave
+                        Frame frame = i % 10 == 0
+                                ? Frame.newBuilder(output(i % 700, thread * perThread + i))
+                                        .build()
+                                : heartbeat((thread << 32) | i);
+                        sends.add(peer.transport().send(frame));
+                    }
+                    return sends;
+                }));
+            }
+            List<CompletableFuture<Void>> all = new ArrayList<>();
+            for (Future<List<CompletableFuture<Void>>> sender : senders) {
+                all.addAll(sender.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+            }
+            List<Frame> got = peer.listener().next(threads * perThread);
+            join(all);
+            int[] nextHeartbeat = new int[threads];
+            int outputs = 0;
+            for (Frame frame : got) {
+                if (frame.hasOutput()) {
+                    outputs++;
+                    continue;
+                }
+                long seq = frame.getHeartbeat().getSequence();
+                int thread = (int) (seq >>> 32);
+                int i = (int) seq;
+                if (nextHeartbeat[thread] % 10 == 0) {
+                    nextHeartbeat[thread]++; // that index was an Output frame
+                }
+                assertEquals(nextHeartbeat[thread], i, "order of thread " + thread);
+                nextHeartbeat[thread]++;
+            }
+            assertEquals(threads * perThread / 10, outputs);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void gracefulShutdownFlushesEverythingAndEndsWhenThePeerCloses() throws Exception {
+        Peer peer = cat();
+        int n = 1_000;
+        List<CompletableFuture<Void>> sends = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            sends.add(peer.transport().send(i == n / 2 ? output(1 << 20, i) : heartbeat(i)));
+        }
+        peer.transport().shutdown();
+
+        Termination t = terminationOf(peer);
+        assertEquals(Kind.LOCAL_SHUTDOWN, t.kind(), t.toString());
+        assertTrue(t.isClean());
+        join(sends);
+        // cat saw end of stream on its input and exited normally, having echoed everything
+        awaitExit(peer.process());
+        assertEquals(0, peer.process().exitValue());
+        List<Frame> got = peer.listener().drain();
+        assertEquals(n, got.size());
+        for (int i = 0; i < n; i++) {
+            assertEquals(i == n / 2 ? output(1 << 20, i) : heartbeat(i), got.get(i));
+        }
+        peer.listener().assertContractKept();
+    }
+
+    @Test
+    void sendAfterShutdownFails() throws Exception {
+        Peer peer = cat();
+        peer.transport().shutdown();
+        peer.transport().shutdown(); // idempotent
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> peer.transport().send(heartbeat(1)).get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        TransportException cause = assertInstanceOf(TransportException.class, e.getCause());
+        assertEquals(Kind.LOCAL_SHUTDOWN, cause.kind());
+        assertEquals(Kind.LOCAL_SHUTDOWN, terminationOf(peer).kind());
+        awaitExit(peer.process());
+    }
+
+    @Test
+    void shutdownNowEndsAtOnceWithTheReason() throws Exception {
+        Peer peer = cat();
+        for (int i = 0; i < 100; i++) {
+            peer.transport().send(heartbeat(i));
+        }
+        peer.transport().shutdownNow("test is over");
+        Termination t = terminationOf(peer);
+        assertEquals(Kind.LOCAL_SHUTDOWN, t.kind());
+        assertTrue(t.message().contains("test is over"), t.message());
+        // the child's input was closed: it ends
+        awaitExit(peer.process());
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> peer.transport().send(heartbeat(1)).get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        assertInstanceOf(TransportException.class, e.getCause());
+        peer.listener().assertContractKept();
+    }
+
+    @Test
+    void closingTwiceIsHarmless() throws Exception {
+        Peer peer = cat();
+        peer.transport().send(heartbeat(1));
+        assertEquals(heartbeat(1), peer.listener().next());
+        peer.transport().close();
+        peer.transport().close();
+        assertEquals(Kind.LOCAL_SHUTDOWN, terminationOf(peer).kind());
+        peer.transport().close();
+        peer.transport().shutdown();
+        peer.transport().shutdownNow("again");
+        awaitExit(peer.process());
+        // give any late second callback a chance to show up before checking there was none
+        Thread.sleep(100);
+        peer.listener().assertContractKept();
+    }
+
+    @Test
+    void startingTwiceIsRefused() throws Exception {
+        Peer peer = cat();
+        assertThrows(IllegalStateException.class, () -> peer.transport().start(new RecordingListener()));
+    }
+
+    @Test
+    void shutdownBeforeStartTerminatesAtOnce() throws Exception {
+        try (ChildPipes pipes = ChildPipes.open()) {
+            PipeTransport transport = pipes.transport("never started", MAX);
+            transports.add(transport);
+            transport.shutdown();
+            Termination t = transport.termination().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            assertEquals(Kind.LOCAL_SHUTDOWN, t.kind());
+        }
+    }
+
+    @Test
+    void reportsPeerClosedWhenThePeerIsKilled() throws Exception {
+        Peer peer = cat();
+        peer.transport().send(heartbeat(1));
+        assertEquals(heartbeat(1), peer.listener().next());
+        peer.process().destroyForcibly();
+        Termination t = terminationOf(peer);
+        assertEquals(Kind.PEER_CLOSED, t.kind(), t.toString());
+        assertTrue(t.isClean());
+        peer.listener().assertContractKept();
+    }
+
+    @Test
+    void reportsPeerClosedWhenThePeerExitsAtAFrameBoundary() throws Exception {
+        // 04 5a 02 08 01 = heartbeat{sequence: 1}
+        Peer peer = spawn(MAX, "sh", "-c", "printf '\\004\\132\\002\\010\\001'");
+        assertEquals(heartbeat(1), peer.listener().next());
+        assertEquals(Kind.PEER_CLOSED, terminationOf(peer).kind());
+        peer.listener().assertContractKept();
+    }
+
+    @Test
+    void reportsTruncatedWhenThePeerDiesInsideAFrame() throws Exception {
+        // a whole heartbeat, then 2 of the 6 bytes of the next frame
+        Peer peer = spawn(MAX, "sh", "-c", "printf '\\004\\132\\002\\010\\001\\005\\132'; exec sleep 0.2");
+        assertEquals(heartbeat(1), peer.listener().next());
+        Termination t = terminationOf(peer);
+        assertEquals(Kind.TRUNCATED, t.kind(), t.toString());
+        assertFalse(t.isClean());
+        peer.listener().assertContractKept();
+    }
+
+    @Test
+    void reportsTruncatedWhenThePeerDiesInsideALengthPrefix() throws Exception {
+        Peer peer = spawn(MAX, "sh", "-c", "printf '\\200'");
+        assertEquals(Kind.TRUNCATED, terminationOf(peer).kind());
+    }
+
+    @Test
+    void reportsAProtocolErrorForAMalformedBodyAndTellsThePeer() throws Exception {
+        Path received = tmp.resolve("received");
+        Peer peer = spawn(MAX, "sh", "-c", "printf '\\003\\377\\377\\377'; exec cat > \"$0\"", received.toString());
+        Termination t = terminationOf(peer);
+        assertEquals(Kind.PROTOCOL_ERROR, t.kind(), t.toString());
+        awaitExit(peer.process());
+        assertEquals(ErrorCode.PROTOCOL_VIOLATION, protocolErrorReceivedBy(received));
+        assertNull(peer.listener().drain().stream().findAny().orElse(null));
+        peer.listener().assertContractKept();
+    }
+
+    @Test
+    void reportsAProtocolErrorForAFrameWithNoBody() throws Exception {
+        Path received = tmp.resolve("received");
+        Peer peer = spawn(MAX, "sh", "-c", "printf '\\000'; exec cat > \"$0\"", received.toString());
+        Termination t = terminationOf(peer);
+        assertEquals(Kind.PROTOCOL_ERROR, t.kind(), t.toString());
+        awaitExit(peer.process());
+        assertEquals(ErrorCode.PROTOCOL_VIOLATION, protocolErrorReceivedBy(received));
+    }
+
+    @Test
+    void reportsAProtocolErrorForALengthPrefixLongerThanFiveBytes() throws Exception {
+        Peer peer = writer("\\200\\200\\200\\200\\200\\001");
+        assertEquals(Kind.PROTOCOL_ERROR, terminationOf(peer).kind());
+    }
+
+    @Test
+    void refusesAnOversizedFrameFromThePeerAndTellsThePeer() throws Exception {
+        Path received = tmp.resolve("received");
+        // prefix of a 1 GiB frame and no body: the refusal cannot wait for the body
+        Peer peer = spawn(MAX, "sh", "-c", "printf '\\200\\200\\200\\200\\004'; exec cat > \"$0\"",
+                received.toString());
+        Termination t = terminationOf(peer);
+        assertEquals(Kind.FRAME_TOO_LARGE, t.kind(), t.toString());
+        assertTrue(t.message().contains(FrameLimits.tooLarge(1L << 30, MAX)), t.message());
+        awaitExit(peer.process());
+        assertEquals(ErrorCode.FRAME_TOO_LARGE, protocolErrorReceivedBy(received));
+    }
+
+    @Test
+    void deliversNoFrameAfterAProtocolError() throws Exception {
+        // a good frame, a malformed one, then another good one
+        Peer peer = writer("\\004\\132\\002\\010\\001\\003\\377\\377\\377\\004\\132\\002\\010\\002");
+        assertEquals(heartbeat(1), peer.listener().next());
+        assertEquals(Kind.PROTOCOL_ERROR, terminationOf(peer).kind());
+        assertEquals(List.of(), peer.listener().drain());
+        peer.listener().assertContractKept();
+    }
+
+    /** The code of the single ProtocolError frame the child wrote to {@code file}. */
+    private static ErrorCode protocolErrorReceivedBy(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            FrameReader reader = new FrameReader(in, MAX);
+            Frame frame = reader.read();
+            assertTrue(frame != null && frame.hasProtocolError(), "expected a ProtocolError, got " + frame);
+            assertNull(reader.read(), "nothing after the ProtocolError");
+            return frame.getProtocolError().getCode();
+        }
+    }
+
+    @Test
+    void refusesToSendAFrameOverTheMaximumAndWritesNothing() throws Exception {
+        Peer peer = spawn(1024, "cat");
+        Frame tooLarge = output(2000, 1);
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> peer.transport().send(tooLarge).get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        TransportException cause = assertInstanceOf(TransportException.class, e.getCause());
+        assertEquals(Kind.FRAME_TOO_LARGE, cause.kind());
+        assertTrue(cause.getMessage().contains(FrameLimits.tooLarge(tooLarge.getSerializedSize(), 1024)));
+
+        // the transport still works, and nothing of the refused frame reached the peer
+        peer.transport().send(heartbeat(7));
+        peer.transport().shutdown();
+        assertEquals(Kind.LOCAL_SHUTDOWN, terminationOf(peer).kind());
+        assertEquals(List.of(heartbeat(7)), peer.listener().drain());
+    }
+
+    @Test
+    void callsOnTerminatedExactlyOnceWhateverEndsIt() throws Exception {
+        Peer peer = cat();
+        peer.transport().send(heartbeat(1));
+        assertEquals(heartbeat(1), peer.listener().next());
+        // race every way of ending it
+        peer.transport().shutdown();
+        peer.process().destroyForcibly();
+        peer.transport().shutdownNow("now");
+        peer.transport().close();
+        terminationOf(peer);
+        Thread.sleep(200);
+        peer.listener().assertContractKept();
+    }
+
+    @Test
+    void leaksNoFileDescriptors() throws Exception {
+        EventLoops.shared(); // created once per JVM, with its own descriptors
+        await().atMost(Duration.ofMillis(1)).pollDelay(Duration.ZERO).until(() -> true); // loads awaitility
+        exchangeAndShutDown(); // warms up everything else that opens descriptors once
+        long before = openDescriptors();
+        for (int i = 0; i < 3; i++) {
+            exchangeAndShutDown();
+        }
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(50))
+                .until(() -> openDescriptors() <= before);
+    }
+
+    private void exchangeAndShutDown() throws Exception {
+        Peer peer = cat();
+        peer.transport().send(heartbeat(1));
+        assertEquals(heartbeat(1), peer.listener().next());
+        peer.transport().shutdown();
+        terminationOf(peer);
+        awaitExit(peer.process());
+        Peer killed = cat();
+        killed.process().destroyForcibly();
+        terminationOf(killed);
+        awaitExit(killed.process());
+    }
+
+    private static long openDescriptors() {
+        String[] fds = new File("/proc/self/fd").list();
+        return fds == null ? -1 : fds.length;
+    }
+}
