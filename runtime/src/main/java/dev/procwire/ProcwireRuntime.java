@@ -60,7 +60,7 @@ public final class ProcwireRuntime implements AutoCloseable {
         this.terminateGrace = b.terminateGrace;
         this.maxFrameBytes = b.maxFrameBytes;
         this.jvmOptions = List.copyOf(b.jvmOptions);
-        this.starter = new SpawnStarter();
+        this.starter = new SpawnStarter(SpawnStarter.javaOfThisJvm(), b.workerClasspath);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
@@ -80,8 +80,15 @@ public final class ProcwireRuntime implements AutoCloseable {
         private Duration terminateGrace = Duration.ofSeconds(2);
         private int maxFrameBytes = FrameLimits.DEFAULT_MAX_FRAME_BYTES;
         private final List<String> jvmOptions = new ArrayList<>();
+        private String workerClasspath = System.getProperty("java.class.path");
 
         private Builder() {}
+
+        /** The classpath of worker JVMs; by default this JVM's own. */
+        public Builder workerClasspath(String classpath) {
+            this.workerClasspath = Objects.requireNonNull(classpath, "classpath");
+            return this;
+        }
 
         /** Where workers' printed lines go; default {@link OutputListener#toStderr()}. */
         public Builder outputListener(OutputListener listener) {

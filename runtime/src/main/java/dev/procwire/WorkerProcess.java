@@ -182,7 +182,7 @@ public class WorkerProcess {
                     if (answer != null && answer.hasFailure()) {
                         RemoteError e = answer.getFailure().getError();
                         failure = new RemoteException(e);
-                        if (e.getCode() != ErrorCode.TASK_FAILED) {
+                        if (e.getCode() == ErrorCode.NOT_FOUND || e.getCode() == ErrorCode.BAD_PAYLOAD) {
                             targetFailure = new WorkerStartException("worker " + name + " (pid " + w.process().pid()
                                     + ") could not run its target: " + e.getMessage(), null, failure);
                         }

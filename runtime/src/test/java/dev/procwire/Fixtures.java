@@ -98,7 +98,7 @@ final class Fixtures {
         int count = 3;
         String label = "default";
         List<String> items = List.of();
-        transient Thread notCarried = Thread.currentThread();
+        transient Thread notCarried;
 
         @Override
         public void run() {

@@ -374,6 +374,10 @@ final class JavaWorker implements Transport.Listener {
         int signal = terminatingSignal;
         if (signal != 0) {
             notice(128 + signal, signal, "terminated by " + ExitCodes.signalName(signal));
+        } else {
+            // System.exit from user code: a hook cannot see the status, but saying that this
+            // was an orderly exit lets the runtime tell exit(137) from SIGKILL.
+            notice(-1, 0, "System.exit");
         }
         System.out.flush();
         System.err.flush();

@@ -24,8 +24,12 @@ public final class SpawnStarter implements WorkerStarter {
     private final String classpath;
 
     public SpawnStarter() {
-        this(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                System.getProperty("java.class.path"));
+        this(javaOfThisJvm(), System.getProperty("java.class.path"));
+    }
+
+    /** The {@code java} launcher of the running JVM. */
+    public static String javaOfThisJvm() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     public SpawnStarter(String javaExecutable, String classpath) {
