@@ -22,6 +22,7 @@ public final class SpawnStarter implements WorkerStarter {
 
     private final String javaExecutable;
     private final String classpath;
+    private final String mainClass;
 
     public SpawnStarter() {
         this(javaOfThisJvm(), System.getProperty("java.class.path"));
@@ -33,8 +34,14 @@ public final class SpawnStarter implements WorkerStarter {
     }
 
     public SpawnStarter(String javaExecutable, String classpath) {
+        this(javaExecutable, classpath, WorkerMain.class.getName());
+    }
+
+    /** A starter whose workers run {@code mainClass} instead of {@link WorkerMain} (tests, tools). */
+    public SpawnStarter(String javaExecutable, String classpath, String mainClass) {
         this.javaExecutable = javaExecutable;
         this.classpath = classpath;
+        this.mainClass = mainClass;
     }
 
     @Override
@@ -45,7 +52,7 @@ public final class SpawnStarter implements WorkerStarter {
         command.addAll(spec.jvmOptions());
         command.add("-cp");
         command.add(classpath);
-        command.add(WorkerMain.class.getName());
+        command.add(mainClass);
 
         ChildPipes pipes = ChildPipes.open();
         try {
