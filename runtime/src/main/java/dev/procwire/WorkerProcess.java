@@ -245,6 +245,12 @@ public class WorkerProcess {
             w.connection().transport().shutdownNow("worker exited");
         }
         int code = ExitCodes.of(w.process().exitValue(), w.connection().exitNotice());
+        String broken = w.connection().protocolError();
+        if (broken != null && failure == null) {
+            // The connection broke (malformed frame, truncated stream): say so, naming the worker.
+            failure = new RemoteException(RemoteError.newBuilder().setCode(ErrorCode.PROTOCOL_VIOLATION)
+                    .setType("ProtocolError").setMessage(broken).setWorkerId(name).build());
+        }
         w.connection().failPending(id -> new WorkerDiedException(name, w.process().pid(), code));
         rt.exited(this);
         exit.complete(code);
