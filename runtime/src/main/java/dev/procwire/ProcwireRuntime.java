@@ -15,8 +15,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +34,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ProcwireRuntime implements AutoCloseable {
     private static final class DefaultHolder {
-        static final ProcwireRuntime INSTANCE = builder().build();
+        static final ProcwireRuntime INSTANCE = builder().outputListener(outputFromProperty()).build();
+
+        /** {@code -Dprocwire.output=stderr|mirror|discard} picks the default runtime's listener. */
+        private static OutputListener outputFromProperty() {
+            String mode = System.getProperty("procwire.output", "stderr");
+            return switch (mode) {
+                case "stderr" -> OutputListener.toStderr();
+                case "mirror" -> OutputListener.mirror();
+                case "discard" -> OutputListener.discard();
+                default -> throw new IllegalArgumentException(
+                        "procwire.output must be stderr, mirror or discard, not \"" + mode + "\"");
+            };
+        }
     }
 
     private static final AtomicInteger CALLBACK_THREADS = new AtomicInteger();
@@ -132,9 +144,9 @@ public final class ProcwireRuntime implements AutoCloseable {
         }
     }
 
-    /** Starts {@code process}'s worker and waits for its handshake. */
-    StartedWorker launch(WorkerProcess process, List<String> extraJvmOptions, Map<String, String> environment,
-                         Path directory) {
+    /** Starts {@code process}'s worker; the future completes when its handshake is done. */
+    CompletableFuture<StartedWorker> launch(WorkerProcess process, List<String> extraJvmOptions,
+                                            Map<String, String> environment, Path directory) {
         if (closed.get()) {
             throw new IllegalStateException("this procwire runtime is closed; no new workers");
         }
@@ -150,18 +162,18 @@ public final class ProcwireRuntime implements AutoCloseable {
             throw new WorkerStartException("worker " + process.getName() + " could not be spawned: " + e.getMessage(),
                     null, e);
         }
-        try {
-            worker.connection().ready().get(handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            worker.process().destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new WorkerStartException("interrupted while worker " + process.getName() + " was starting", null, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw startFailure(process.getName(), worker, e instanceof TimeoutException
-                    ? "no handshake within " + handshakeTimeout.toMillis() + " ms" : e.getCause().getMessage(), e);
-        }
-        live.add(process);
-        return worker;
+        StartedWorker started = worker;
+        return worker.connection().ready()
+                .orTimeout(handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .handleAsync((hello, e) -> {
+                    if (e != null) {
+                        Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
+                        throw startFailure(process.getName(), started, cause instanceof TimeoutException
+                                ? "no handshake within " + handshakeTimeout.toMillis() + " ms" : cause.getMessage(), cause);
+                    }
+                    live.add(process);
+                    return started;
+                }, callbacks);
     }
 
     /** Ends a worker that failed to start and describes why, with its own words and exit code. */

@@ -62,6 +62,7 @@ public class WorkerProcess {
     private volatile boolean startRequested;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
     private volatile RemoteException failure;
+    private volatile Object result;
     private volatile WorkerStartException targetFailure;
 
     /** For subclasses that override {@link #run()}. */
@@ -87,7 +88,9 @@ public class WorkerProcess {
     private WorkerProcess(Class<?> target, Object argument, boolean hasTarget) {
         this.target = target;
         this.argument = argument;
-        this.name = "WorkerProcess-" + COUNTER.incrementAndGet();
+        // As Python names them: the class name and a counter ("CustomProcess-2").
+        this.name = (getClass().isAnonymousClass() ? "WorkerProcess" : getClass().getSimpleName())
+                + "-" + COUNTER.incrementAndGet();
         if (target != null) {
             checkRebuildable(target, "task");
             String why = Codecs.canEncode(argument);
@@ -160,6 +163,24 @@ public class WorkerProcess {
      * @throws ProcwireException if a subclass field cannot be carried to the child
      */
     public final void start() {
+        try {
+            startAsync().join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Starts the worker without waiting for it: the future completes once it is ready, or fails
+     * as {@link #start()} would throw. Starting several workers this way overlaps their JVM
+     * start-up. A field or argument that cannot be carried is refused at once, by this call.
+     *
+     * @throws IllegalStateException if started before
+     */
+    public final CompletableFuture<Void> startAsync() {
         Submit submit;
         synchronized (this) {
             if (runningInChild) {
@@ -172,13 +193,25 @@ public class WorkerProcess {
             startRequested = true;
         }
         ProcwireRuntime rt = runtime != null ? runtime : ProcwireRuntime.defaultRuntime();
-        StartedWorker w = rt.launch(this, jvmOptions, environment, directory);
+        return rt.launch(this, jvmOptions, environment, directory).thenAccept(w -> started(rt, w, submit));
+    }
+
+    private void started(ProcwireRuntime rt, StartedWorker w, Submit submit) {
         worker = w;
         if (!daemon) {
             keepJvmAliveUntilExit(w.process());
         }
         w.connection().request(id -> Frame.newBuilder().setSubmit(submit.toBuilder().setRequestId(id)).build())
                 .whenComplete((answer, error) -> {
+                    if (answer != null && answer.hasResult()) {
+                        try {
+                            result = Codecs.decode(answer.getResult().getValue());
+                        } catch (RuntimeException e) {
+                            failure = new RemoteException(RemoteError.newBuilder().setCode(ErrorCode.BAD_PAYLOAD)
+                                    .setType(e.getClass().getName()).setMessage(String.valueOf(e.getMessage()))
+                                    .setWorkerId(name).build());
+                        }
+                    }
                     if (answer != null && answer.hasFailure()) {
                         RemoteError e = answer.getFailure().getError();
                         failure = new RemoteException(e);
@@ -354,6 +387,15 @@ public class WorkerProcess {
     /** Completes with the exit code when the process ends. */
     public final CompletableFuture<Integer> onExit() {
         return exit.copy();
+    }
+
+    /**
+     * What the target task returned in the child, decoded, once the process has ended; {@code null}
+     * if it returned nothing, failed, or has not finished. (Python's {@code Process} drops it;
+     * for results from many tasks, a pool is the better tool.)
+     */
+    public final Object result() {
+        return result;
     }
 
     /** The exception the target threw in the child, if it threw one. */

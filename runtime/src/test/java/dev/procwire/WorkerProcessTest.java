@@ -56,6 +56,31 @@ class WorkerProcessTest {
     }
 
     @Test
+    void theTargetsResultIsKeptOnceItEnds() throws Exception {
+        WorkerProcess p = started(new WorkerProcess(Fixtures.CountPrimes.class, 100));
+        p.join();
+        assertEquals(25, p.result());
+    }
+
+    @Test
+    void startAsyncOverlapsStartUpAndCompletesWhenReady() throws Exception {
+        WorkerProcess a = new WorkerProcess(Fixtures.Hello.class, "a").setRuntime(RUNTIME);
+        WorkerProcess b = new WorkerProcess(Fixtures.Hello.class, "b").setRuntime(RUNTIME);
+        java.util.concurrent.CompletableFuture.allOf(a.startAsync(), b.startAsync()).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(a.pid() > 0 && b.pid() > 0 && a.pid() != b.pid());
+        a.join();
+        b.join();
+        assertEquals(0, a.exitCode());
+        assertEquals(0, b.exitCode());
+    }
+
+    @Test
+    void defaultNamesAreTheClassNameAndACounterAsInPython() {
+        assertTrue(new WorkerProcess(Fixtures.Hello.class, "x").getName().matches("WorkerProcess-\\d+"));
+        assertTrue(new Fixtures.CustomProcess().getName().matches("CustomProcess-\\d+"));
+    }
+
+    @Test
     void childKnowsItsNamePidAndParent() throws Exception {
         WorkerProcess p = started(new WorkerProcess(Fixtures.Hello.class, "world").setName("child-process"));
         p.join();
