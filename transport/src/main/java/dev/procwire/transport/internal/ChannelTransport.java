@@ -4,6 +4,7 @@ import dev.procwire.proto.v1.ErrorCode;
 import dev.procwire.proto.v1.Frame;
 import dev.procwire.proto.v1.ProtocolError;
 import dev.procwire.transport.FrameLimits;
+import dev.procwire.transport.Frames;
 import dev.procwire.transport.Termination;
 import dev.procwire.transport.Transport;
 import dev.procwire.transport.TransportException;
@@ -53,19 +54,21 @@ public class ChannelTransport implements Transport {
     @Override
     public void start(Listener listener) {
         Objects.requireNonNull(listener, "listener");
-        if (!started.compareAndSet(false, true)) {
-            throw new IllegalStateException(name + " is already started");
-        }
-        this.listener = listener;
-        FramePipeline.install(channel.pipeline(), maxFrameBytes);
-        channel.pipeline().addLast("transport", new Handler());
-        group.register(channel).addListener(f -> {
-            if (!f.isSuccess()) {
-                terminate(new Termination(Termination.Kind.IO_ERROR,
-                        name + ": could not register on the event loop: " + f.cause(), f.cause()));
-                channel.unsafe().closeForcibly();
+        synchronized (this) { // with closeIfUnstarted: once started, the channel has its event loop
+            if (!started.compareAndSet(false, true)) {
+                throw new IllegalStateException(name + " is already started");
             }
-        });
+            this.listener = listener;
+            FramePipeline.install(channel.pipeline(), maxFrameBytes);
+            channel.pipeline().addLast("transport", new Handler());
+            group.register(channel).addListener(f -> {
+                if (!f.isSuccess()) {
+                    terminate(new Termination(Termination.Kind.IO_ERROR,
+                            name + ": could not register on the event loop: " + f.cause(), f.cause()));
+                    channel.unsafe().closeForcibly();
+                }
+            });
+        }
     }
 
     @Override
@@ -100,11 +103,11 @@ public class ChannelTransport implements Transport {
         }
         shuttingDown = true;
         pending(new Termination(Termination.Kind.LOCAL_SHUTDOWN, name + " shut down", null));
-        if (!channel.isRegistered()) {
-            channel.unsafe().closeForcibly();
-            terminateIfUnstarted();
+        if (closeIfUnstarted()) {
             return;
         }
+        // Started: the channel has its event loop, though it may not be registered yet; this task
+        // runs after the registration.
         channel.eventLoop().execute(() -> {
             // An empty buffer written below the length prepender completes after every frame
             // queued before it is written; only then is the output closed.
@@ -125,14 +128,19 @@ public class ChannelTransport implements Transport {
     public void shutdownNow(String reason) {
         shuttingDown = true;
         pending(new Termination(Termination.Kind.LOCAL_SHUTDOWN, name + " closed: " + reason, null));
-        channel.close();
-        terminateIfUnstarted();
+        if (!closeIfUnstarted()) {
+            channel.close();
+        }
     }
 
-    private void terminateIfUnstarted() {
-        if (!started.get()) {
-            terminate(pending);
+    /** Closes and terminates the transport if it was never started; returns whether it did. */
+    private synchronized boolean closeIfUnstarted() {
+        if (started.get()) {
+            return false;
         }
+        channel.unsafe().closeForcibly(); // no event loop to close it on
+        terminate(pending);
+        return true;
     }
 
     @Override
@@ -194,9 +202,9 @@ public class ChannelTransport implements Transport {
             if (pending != null && pending.kind() != Termination.Kind.LOCAL_SHUTDOWN) {
                 return; // after a protocol error nothing more is delivered
             }
-            if (frame.getBodyCase() == Frame.BodyCase.BODY_NOT_SET && frame.getUnknownFields().asMap().isEmpty()) {
-                fail(ctx, new Termination(Termination.Kind.PROTOCOL_ERROR,
-                        name + ": malformed frame: no body set", null));
+            String malformed = Frames.malformed(frame);
+            if (malformed != null) {
+                fail(ctx, new Termination(Termination.Kind.PROTOCOL_ERROR, name + ": " + malformed, null));
                 return;
             }
             listener.onFrame(frame);

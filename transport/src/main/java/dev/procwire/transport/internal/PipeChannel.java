@@ -361,7 +361,8 @@ public final class PipeChannel extends AbstractChannel implements DuplexChannel 
                     handle.lastBytesRead(n);
                     handle.incMessagesRead(1);
                     pipeline.fireChannelRead(buf);
-                } while (handle.continueReading());
+                    // A handler may have closed the channel, and so the descriptor: stop reading it.
+                } while (open && handle.continueReading());
                 handle.readComplete();
                 pipeline.fireChannelReadComplete();
             } catch (IOException e) {

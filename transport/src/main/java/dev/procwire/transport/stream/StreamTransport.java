@@ -5,6 +5,7 @@ import dev.procwire.proto.v1.ErrorCode;
 import dev.procwire.proto.v1.Frame;
 import dev.procwire.proto.v1.ProtocolError;
 import dev.procwire.transport.FrameLimits;
+import dev.procwire.transport.Frames;
 import dev.procwire.transport.Termination;
 import dev.procwire.transport.Transport;
 import dev.procwire.transport.TransportException;
@@ -61,6 +62,10 @@ public final class StreamTransport implements Transport {
         try {
             Frame frame;
             while ((frame = reader.read()) != null) {
+                String malformed = Frames.malformed(frame);
+                if (malformed != null) {
+                    throw new TransportException(Termination.Kind.PROTOCOL_ERROR, malformed);
+                }
                 listener.onFrame(frame);
             }
             end = localEnd != null ? localEnd
@@ -70,6 +75,9 @@ public final class StreamTransport implements Transport {
             reportProtocolError(e);
         } catch (IOException e) {
             end = localEnd != null ? localEnd : new Termination(Termination.Kind.IO_ERROR, name + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // the listener threw: end here, as ChannelTransport does, rather than never terminate
+            end = new Termination(Termination.Kind.PROTOCOL_ERROR, name + ": " + e, e);
         }
         closeQuietly();
         try {
@@ -125,6 +133,10 @@ public final class StreamTransport implements Transport {
     public void shutdown() {
         localEnd(new Termination(Termination.Kind.LOCAL_SHUTDOWN, name + " shut down", null));
         closeOutput();
+        if (!started.get()) {
+            closeQuietly();
+            termination.complete(localEnd); // nothing to drain: no reader ever ran
+        }
     }
 
     @Override

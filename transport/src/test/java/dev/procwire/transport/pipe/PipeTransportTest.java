@@ -16,9 +16,11 @@ import dev.procwire.transport.FrameLimits;
 import dev.procwire.transport.RecordingListener;
 import dev.procwire.transport.Termination;
 import dev.procwire.transport.Termination.Kind;
+import dev.procwire.transport.Transport;
 import dev.procwire.transport.TransportException;
 import dev.procwire.transport.internal.EventLoops;
 import dev.procwire.transport.stream.FrameReader;
+import io.netty.util.concurrent.EventExecutor;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,6 +31,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -55,6 +59,10 @@ class PipeTransportTest {
     private record Peer(PipeTransport transport, Process process, RecordingListener listener) {}
 
     private Peer spawn(int max, String... command) throws IOException {
+        return spawn(max, new RecordingListener(), command);
+    }
+
+    private Peer spawn(int max, Transport.Listener listener, String... command) throws IOException {
         ChildPipes pipes = ChildPipes.open();
         Process process;
         try {
@@ -71,9 +79,8 @@ class PipeTransportTest {
         pipes.closeChildEnds();
         PipeTransport transport = pipes.transport("pipe to " + command[0], max);
         transports.add(transport);
-        RecordingListener listener = new RecordingListener();
         transport.start(listener);
-        return new Peer(transport, process, listener);
+        return new Peer(transport, process, listener instanceof RecordingListener r ? r : null);
     }
 
     private Peer cat() throws IOException {
@@ -149,10 +156,9 @@ class PipeTransportTest {
                 senders.add(pool.submit(() -> {
                     List<CompletableFuture<Void>> sends = new ArrayList<>();
                     for (int i = 0; i < perThread; i++) {
-                        // even sizes vary, so frames of different lengths interleave
+                        // every tenth frame is larger, so frames of different lengths interleave
                         Frame frame = i % 10 == 0
-                                ? Frame.newBuilder(output(i % 700, thread * perThread + i))
-                                        .build()
+                                ? output(i % 700, thread * perThread + i)
                                 : heartbeat((thread << 32) | i);
                         sends.add(peer.transport().send(frame));
                     }
@@ -274,7 +280,78 @@ class PipeTransportTest {
             transport.shutdown();
             Termination t = transport.termination().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
             assertEquals(Kind.LOCAL_SHUTDOWN, t.kind());
+            transport.close(); // and closing it afterwards is harmless
         }
+    }
+
+    @Test
+    void closeBeforeStartTerminatesAtOnce() throws Exception {
+        try (ChildPipes pipes = ChildPipes.open()) {
+            PipeTransport transport = pipes.transport("never started", MAX);
+            transports.add(transport);
+            transport.close();
+            transport.close();
+            Termination t = transport.termination().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            assertEquals(Kind.LOCAL_SHUTDOWN, t.kind());
+        }
+    }
+
+    /** Runs {@code action} while every event loop is held busy, so no channel gets registered. */
+    private static void withEventLoopsHeld(ThrowingRunnable action) throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<CountDownLatch> held = new ArrayList<>();
+        for (EventExecutor loop : EventLoops.shared()) {
+            CountDownLatch running = new CountDownLatch(1);
+            held.add(running);
+            loop.execute(() -> {
+                running.countDown();
+                try {
+                    release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        try {
+            for (CountDownLatch running : held) {
+                assertTrue(running.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+            }
+            action.run();
+        } finally {
+            release.countDown();
+        }
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    @Test
+    void shutdownRightAfterStartIsStillGraceful() throws Exception {
+        Peer[] peer = new Peer[1];
+        withEventLoopsHeld(() -> {
+            peer[0] = cat(); // started, but its registration waits behind the held loop
+            peer[0].transport().send(heartbeat(1));
+            peer[0].transport().shutdown();
+        });
+        Termination t = terminationOf(peer[0]);
+        assertEquals(Kind.LOCAL_SHUTDOWN, t.kind(), t.toString());
+        assertEquals(List.of(heartbeat(1)), peer[0].listener().drain());
+        awaitExit(peer[0].process());
+        peer[0].listener().assertContractKept();
+    }
+
+    @Test
+    void closeRightAfterStartEndsWithLocalShutdown() throws Exception {
+        Peer[] peer = new Peer[1];
+        withEventLoopsHeld(() -> {
+            peer[0] = cat();
+            peer[0].transport().close();
+        });
+        Termination t = terminationOf(peer[0]);
+        assertEquals(Kind.LOCAL_SHUTDOWN, t.kind(), t.toString());
+        awaitExit(peer[0].process());
+        peer[0].listener().assertContractKept();
     }
 
     @Test
@@ -410,16 +487,36 @@ class PipeTransportTest {
     }
 
     @Test
+    void stillTerminatesWhenTheListenerThrows() throws Exception {
+        List<Termination> terminations = new CopyOnWriteArrayList<>();
+        PipeTransport transport = spawn(MAX, new Transport.Listener() {
+            @Override
+            public void onFrame(Frame frame) {
+                throw new IllegalStateException("listener bug");
+            }
+
+            @Override
+            public void onTerminated(Termination termination) {
+                terminations.add(termination);
+            }
+        }, "sh", "-c", "printf '\\004\\132\\002\\010\\001'; exec sleep 5").transport();
+        Termination t = transport.termination().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertFalse(t.isClean(), t.toString());
+        assertInstanceOf(IllegalStateException.class, t.cause());
+        assertEquals(List.of(t), terminations);
+    }
+
+    @Test
     void leaksNoFileDescriptors() throws Exception {
         EventLoops.shared(); // created once per JVM, with its own descriptors
-        await().atMost(Duration.ofMillis(1)).pollDelay(Duration.ZERO).until(() -> true); // loads awaitility
+        await().atMost(WAIT).until(() -> true); // loads awaitility's classes (and jar) now
         exchangeAndShutDown(); // warms up everything else that opens descriptors once
         long before = openDescriptors();
         for (int i = 0; i < 3; i++) {
             exchangeAndShutDown();
         }
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(50))
-                .until(() -> openDescriptors() <= before);
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> assertTrue(
+                openDescriptors() <= before, "open descriptors: " + openDescriptors() + ", before: " + before));
     }
 
     private void exchangeAndShutDown() throws Exception {
@@ -433,6 +530,14 @@ class PipeTransportTest {
         killed.process().destroyForcibly();
         terminationOf(killed);
         awaitExit(killed.process());
+        Peer closed = cat();
+        closed.transport().close();
+        terminationOf(closed);
+        awaitExit(closed.process());
+        Peer broken = writer("\\003\\377\\377\\377");
+        assertEquals(Kind.PROTOCOL_ERROR, terminationOf(broken).kind());
+        broken.process().destroyForcibly();
+        awaitExit(broken.process());
     }
 
     private static long openDescriptors() {

@@ -1,0 +1,115 @@
+package dev.procwire.transport.internal;
+
+import static dev.procwire.transport.TestFrames.encode;
+import static dev.procwire.transport.TestFrames.heartbeat;
+import static dev.procwire.transport.TestFrames.output;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.procwire.proto.v1.Frame;
+import dev.procwire.transport.FrameLimits;
+import dev.procwire.transport.Termination;
+import dev.procwire.transport.Transport;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.unix.FileDescriptor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** {@link PipeChannel} under a {@link ChannelTransport}, over pipes made in this process. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class PipeChannelTest {
+
+    /** A ChannelTransport whose channel the test can reach. */
+    static final class TestTransport extends ChannelTransport {
+        TestTransport(PipeChannel channel) {
+            super(channel, EventLoops.shared(), "test pipe", FrameLimits.DEFAULT_MAX_FRAME_BYTES);
+        }
+
+        PipeChannel pipeChannel() {
+            return (PipeChannel) channel();
+        }
+    }
+
+    /** First in the pipeline: records what reaches the channel after it was closed. */
+    static final class AfterCloseProbe extends ChannelInboundHandlerAdapter {
+        final List<Object> seenAfterClose = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!ctx.channel().isOpen()) {
+                seenAfterClose.add("read of " + msg);
+            }
+            ctx.fireChannelRead(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (!ctx.channel().isOpen()) {
+                seenAfterClose.add(cause);
+            }
+            ctx.fireExceptionCaught(cause);
+        }
+    }
+
+    private FileDescriptor[] toTransport;
+    private FileDescriptor[] fromTransport;
+
+    @AfterEach
+    void closePeerEnds() throws IOException {
+        if (toTransport != null) {
+            toTransport[1].close();
+            fromTransport[0].close();
+        }
+    }
+
+    private static void writeAll(FileDescriptor fd, byte[] bytes) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocateDirect(bytes.length);
+        buf.put(bytes).flip();
+        int written = fd.write(buf, 0, bytes.length);
+        assertEquals(bytes.length, written, "the pipe must take the whole test input at once");
+    }
+
+    @Test
+    void stopsReadingItsDescriptorOnceClosedFromTheListenerMidRead() throws Exception {
+        EventLoops.shared(); // loads Netty's native library, which FileDescriptor.pipe() needs
+        toTransport = FileDescriptor.pipe();
+        fromTransport = FileDescriptor.pipe();
+        // As with ChildPipes, the channel's descriptors are closed by their owners, not through
+        // the FileDescriptor objects the channel reads and writes with.
+        FileDescriptor in = new FileDescriptor(toTransport[0].intValue());
+        FileDescriptor out = new FileDescriptor(fromTransport[1].intValue());
+        TestTransport transport = new TestTransport(
+                new PipeChannel(in, toTransport[0]::close, out, fromTransport[1]::close, "test pipe"));
+        AfterCloseProbe probe = new AfterCloseProbe();
+        transport.pipeChannel().pipeline().addFirst("probe", probe);
+
+        // A small frame, then far more bytes than the first read takes, all already in the pipe:
+        // the read that delivers the small frame fills its buffer, so the read loop would go on.
+        writeAll(toTransport[1], encode(heartbeat(1), output(30_000, 1)));
+        List<Frame> frames = new CopyOnWriteArrayList<>();
+        transport.start(new Transport.Listener() {
+            @Override
+            public void onFrame(Frame frame) {
+                frames.add(frame);
+                transport.shutdownNow("listener is done");
+            }
+
+            @Override
+            public void onTerminated(Termination termination) {}
+        });
+
+        Termination t = transport.termination().get(30, TimeUnit.SECONDS);
+        assertEquals(Termination.Kind.LOCAL_SHUTDOWN, t.kind(), t.toString());
+        assertEquals(heartbeat(1), frames.get(0));
+        // Closing released the descriptor: reading it again would read whatever file the number
+        // was reused for in the meantime (or fail with EBADF, as here).
+        assertTrue(probe.seenAfterClose.isEmpty(), "after close: " + probe.seenAfterClose);
+    }
+}
