@@ -5,6 +5,7 @@ import dev.procwire.internal.LaunchSpec;
 import dev.procwire.internal.SpawnStarter;
 import dev.procwire.internal.StartedWorker;
 import dev.procwire.internal.WorkerStarter;
+import dev.procwire.transport.internal.EventLoops;
 import dev.procwire.transport.FrameLimits;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -64,7 +65,7 @@ public final class ProcwireRuntime implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final Thread shutdownHook = new Thread(this::endWorkers, "procwire-shutdown");
+    private final Thread shutdownHook = new Thread(this::endWorkersAtExit, "procwire-shutdown");
 
     private ProcwireRuntime(Builder b) {
         this.output = b.output;
@@ -226,6 +227,11 @@ public final class ProcwireRuntime implements AutoCloseable {
                 // already shutting down
             }
         }
+    }
+
+    private void endWorkersAtExit() {
+        endWorkers();
+        EventLoops.stopForExit(200);
     }
 
     private void endWorkers() {

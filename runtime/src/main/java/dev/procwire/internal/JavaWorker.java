@@ -409,7 +409,10 @@ final class JavaWorker implements Transport.Listener {
         }, "procwire-exit-watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
-        Thread exiter = new Thread(() -> System.exit(status), "procwire-exit");
+        Thread exiter = new Thread(() -> {
+            transport.stopReading("exiting"); // no reader left in read(2): HotSpot would wait for it
+            System.exit(status);
+        }, "procwire-exit");
         exiter.start();
     }
 

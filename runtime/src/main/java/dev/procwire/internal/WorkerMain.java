@@ -7,7 +7,9 @@ import java.io.BufferedInputStream;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -32,7 +34,11 @@ public final class WorkerMain {
         if (max != null) {
             maxFrame = Integer.parseInt(max);
         }
-        StreamTransport transport = new StreamTransport(new BufferedInputStream(new FileInputStream(FileDescriptor.in), 65536),
+        // Stdin is read through a FileChannel, not a FileInputStream: closing the channel wakes a
+        // thread blocked in read(2), while a thread left blocked in a FileInputStream read holds
+        // up JVM exit by 300 ms (HotSpot waits that long for threads in native code to return).
+        InputStream stdin = Channels.newInputStream(new FileInputStream(FileDescriptor.in).getChannel());
+        StreamTransport transport = new StreamTransport(new BufferedInputStream(stdin, 65536),
                 new FileOutputStream(FileDescriptor.out), "pipes to runtime", maxFrame);
         System.setOut(new PrintStream(new ForwardingOutputStream(transport, Output.Stream.STDOUT), true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(new ForwardingOutputStream(transport, Output.Stream.STDERR), true, StandardCharsets.UTF_8));

@@ -148,6 +148,20 @@ public final class StreamTransport implements Transport {
         }
     }
 
+    /**
+     * Stops reading: closes the input, which ends a read in progress if the stream allows it (a
+     * stream over an interruptible channel does), and terminates the transport as shut down.
+     * Sending goes on working. For a process about to exit, so no thread is left in a read.
+     */
+    public void stopReading(String reason) {
+        localEnd(new Termination(Termination.Kind.LOCAL_SHUTDOWN, name + " stopped reading: " + reason, null));
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // nothing left to read from
+        }
+    }
+
     private synchronized void localEnd(Termination t) {
         if (localEnd == null) {
             localEnd = t;
