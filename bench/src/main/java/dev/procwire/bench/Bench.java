@@ -41,7 +41,7 @@ import java.util.concurrent.TimeUnit;
  *       {@code pw_spawn_launched} (internal {@code SpawnStarter.start} returns: process spawned, pipes
  *       and transport up) and {@code pw_spawn_hello} (its {@code connection().ready()} completes).
  *   <li>{@code rtt}: {@code pw_apply_rtt} us, sequential Submit(Square, 7) -> Result over the pipes of one
- *       serving worker (internal API, callbacks on a direct executor), median of 5000 after 1000 warm-up.
+ *       serving worker (internal API, callbacks on a direct executor), median of 10000 after 20000 warm-up (the JIT has compiled the path by then; Python has no JIT to wait for).
  * </ul>
  *
  * Env {@code PIN=P,C}: this JVM (all its threads) is pinned to CPU P at start, so the worker it spawns
@@ -51,8 +51,8 @@ import java.util.concurrent.TimeUnit;
 public final class Bench {
     private static final int SPAWN_WARMUP = Integer.getInteger("bench.spawn.warmup", 2);
     private static final int SPAWN_RUNS = Integer.getInteger("bench.spawn.runs", 20);
-    private static final int RTT_WARMUP = Integer.getInteger("bench.rtt.warmup", 1000);
-    private static final int RTT_ITERS = Integer.getInteger("bench.rtt.iters", 5000);
+    private static final int RTT_WARMUP = Integer.getInteger("bench.rtt.warmup", 20000);
+    private static final int RTT_ITERS = Integer.getInteger("bench.rtt.iters", 10000);
 
     /** Same as procwire's SpawnStarter.DEFAULT_JVM_OPTIONS (package-private there). */
     private static final List<String> WORKER_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xshare:auto");

@@ -33,7 +33,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The worker's side of a session, in a Java worker process: handshake, tasks (each on its own
@@ -52,7 +51,6 @@ final class JavaWorker implements Transport.Listener {
     private final CountDownLatch welcomed = new CountDownLatch(1);
     private final Map<Long, Running> running = new ConcurrentHashMap<>();
     private final AtomicBoolean noticeSent = new AtomicBoolean();
-    private final AtomicInteger taskThreads = new AtomicInteger();
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "procwire-deadlines");
         t.setDaemon(true);
@@ -189,6 +187,10 @@ final class JavaWorker implements Transport.Listener {
                 thread.interrupt();
             }
         }
+
+        synchronized void runsOn(Thread t) {
+            thread = t;
+        }
     }
 
     private void submit(Submit submit) {
@@ -202,9 +204,16 @@ final class JavaWorker implements Transport.Listener {
         if (submit.getDeadlineMillis() > 0) {
             timers.schedule(() -> r.end(ErrorCode.DEADLINE_EXCEEDED, true), submit.getDeadlineMillis(), TimeUnit.MILLISECONDS);
         }
-        Thread t = new Thread(() -> execute(r), "procwire-task-" + taskThreads.incrementAndGet());
-        r.thread = t;
-        t.start();
+        // Run the task on this, the reading thread, and let another thread read on: no hand-over
+        // between the frame and its work, and cancels and heartbeats are still served.
+        r.runsOn(Thread.currentThread());
+        transport.handOffReading();
+        try {
+            execute(r);
+        } finally {
+            r.runsOn(null);
+            Thread.interrupted(); // a late cancel must not reach this thread's next use
+        }
     }
 
     private void cancel(Cancel cancel) {

@@ -10,6 +10,8 @@ public final class Protocol {
     public static final String ENV_WORKER_ID = "PROCWIRE_WORKER_ID";
     public static final String ENV_TOKEN = "PROCWIRE_TOKEN";
     public static final String ENV_MAX_FRAME = "PROCWIRE_MAX_FRAME";
+    /** Java workers only: the application classpath, loaded apart from procwire's own. */
+    public static final String ENV_CLASSPATH = "PROCWIRE_CLASSPATH";
     /** Test hook: a worker announces these versions instead of its own ("min..max"). */
     public static final String ENV_FAKE_VERSIONS = "PROCWIRE_TEST_ANNOUNCE_VERSIONS";
 

@@ -44,6 +44,27 @@ public final class SpawnStarter implements WorkerStarter {
         this.mainClass = mainClass;
     }
 
+    /**
+     * Where procwire's worker code and protobuf live: the worker JVM's own classpath. The
+     * application classpath is handed over apart and loaded on demand (see WorkerMain).
+     */
+    private static final class BootClasspath {
+        static final String VALUE = compute();
+
+        private static String compute() {
+            java.util.LinkedHashSet<String> entries = new java.util.LinkedHashSet<>();
+            for (Class<?> c : new Class<?>[] {WorkerMain.class, dev.procwire.transport.Transport.class,
+                    dev.procwire.proto.v1.Frame.class, com.google.protobuf.Message.class}) {
+                try {
+                    entries.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+                } catch (java.net.URISyntaxException | RuntimeException e) {
+                    return System.getProperty("java.class.path"); // unusual class loading: no split
+                }
+            }
+            return String.join(File.pathSeparator, entries);
+        }
+    }
+
     @Override
     public StartedWorker start(LaunchSpec spec) throws IOException {
         List<String> command = new ArrayList<>();
@@ -51,7 +72,8 @@ public final class SpawnStarter implements WorkerStarter {
         command.addAll(DEFAULT_JVM_OPTIONS);
         command.addAll(spec.jvmOptions());
         command.add("-cp");
-        command.add(classpath);
+        boolean split = mainClass.equals(WorkerMain.class.getName()) && !Boolean.getBoolean("procwire.fullClasspath");
+        command.add(split ? BootClasspath.VALUE : classpath);
         command.add(mainClass);
 
         ChildPipes pipes = ChildPipes.open();
@@ -66,6 +88,9 @@ public final class SpawnStarter implements WorkerStarter {
             builder.environment().putAll(spec.environment());
             builder.environment().put(Protocol.ENV_WORKER_ID, spec.workerId());
             builder.environment().put(Protocol.ENV_MAX_FRAME, Integer.toString(spec.maxFrameBytes()));
+            if (split) {
+                builder.environment().put(Protocol.ENV_CLASSPATH, classpath);
+            }
             Process process = builder.start();
             pipes.closeChildEnds();
             Transport transport = pipes.transport(

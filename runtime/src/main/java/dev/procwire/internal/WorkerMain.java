@@ -10,6 +10,9 @@ import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.channels.Channels;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -34,14 +37,49 @@ public final class WorkerMain {
         if (max != null) {
             maxFrame = Integer.parseInt(max);
         }
+        useApplicationClasspath(System.getenv(Protocol.ENV_CLASSPATH), diagnostics);
         // Stdin is read through a FileChannel, not a FileInputStream: closing the channel wakes a
         // thread blocked in read(2), while a thread left blocked in a FileInputStream read holds
         // up JVM exit by 300 ms (HotSpot waits that long for threads in native code to return).
         InputStream stdin = Channels.newInputStream(new FileInputStream(FileDescriptor.in).getChannel());
+        // One pool for reading and for tasks: the thread that reads a Submit runs it, and an idle
+        // pooled thread (parked, not in native code) takes over reading.
+        AtomicInteger threadNumber = new AtomicInteger();
+        ExecutorService threads = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "procwire-worker-" + threadNumber.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         StreamTransport transport = new StreamTransport(new BufferedInputStream(stdin, 65536),
-                new FileOutputStream(FileDescriptor.out), "pipes to runtime", maxFrame);
+                new FileOutputStream(FileDescriptor.out), "pipes to runtime", maxFrame, threads);
         System.setOut(new PrintStream(new ForwardingOutputStream(transport, Output.Stream.STDOUT), true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(new ForwardingOutputStream(transport, Output.Stream.STDERR), true, StandardCharsets.UTF_8));
         new JavaWorker(transport, workerId, diagnostics).serve();
+    }
+
+    /**
+     * Loads the application's classes through a class loader of their own, over the runtime's
+     * full classpath, while this JVM was started with only procwire and protobuf on its classpath.
+     * Why: classpath-wide scans at start-up (java.util.logging's, which protobuf triggers) open
+     * every jar, 30-60 ms with a few dozen; the application's jars are now opened only when a
+     * class is needed from them. Threads made from now on inherit the loader as their context
+     * class loader, and targets are loaded through it.
+     */
+    private static void useApplicationClasspath(String classpath, PrintStream diagnostics) {
+        if (classpath == null || classpath.isEmpty()) {
+            return; // started with the full classpath: nothing to do
+        }
+        String[] entries = classpath.split(java.io.File.pathSeparator);
+        java.net.URL[] urls = new java.net.URL[entries.length];
+        try {
+            for (int i = 0; i < entries.length; i++) {
+                urls[i] = java.nio.file.Path.of(entries[i].isEmpty() ? "." : entries[i]).toUri().toURL();
+            }
+        } catch (java.net.MalformedURLException | java.nio.file.InvalidPathException e) {
+            diagnostics.println("procwire: bad entry in " + Protocol.ENV_CLASSPATH + ": " + e.getMessage());
+            System.exit(2);
+        }
+        ClassLoader app = new java.net.URLClassLoader("procwire-app", urls, ClassLoader.getSystemClassLoader());
+        Thread.currentThread().setContextClassLoader(app);
     }
 }

@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -35,13 +36,29 @@ public final class StreamTransport implements Transport {
     private final CompletableFuture<Termination> termination = new CompletableFuture<>();
     private volatile boolean outputClosed;
     private volatile Termination localEnd;
+    private volatile Thread reader;
+    private final Executor readers;
     private Listener listener;
 
+    /** A transport whose reads run on one daemon thread of its own. */
     public StreamTransport(InputStream in, OutputStream out, String name, int maxFrameBytes) {
+        this(in, out, name, maxFrameBytes, task -> {
+            Thread t = new Thread(task, "procwire-reader");
+            t.setDaemon(true);
+            t.start();
+        });
+    }
+
+    /**
+     * A transport whose read loop runs on {@code readers}, which must run each task on a thread
+     * of its own at once: a reader that {@link #handOffReading() hands off} asks it for the next.
+     */
+    public StreamTransport(InputStream in, OutputStream out, String name, int maxFrameBytes, Executor readers) {
         this.in = Objects.requireNonNull(in, "in");
         this.out = Objects.requireNonNull(out, "out");
         this.name = Objects.requireNonNull(name, "name");
         this.maxFrameBytes = FrameLimits.checkMax(maxFrameBytes);
+        this.readers = Objects.requireNonNull(readers, "readers");
     }
 
     @Override
@@ -51,22 +68,42 @@ public final class StreamTransport implements Transport {
             throw new IllegalStateException(name + " is already started");
         }
         this.listener = listener;
-        Thread reader = new Thread(this::readLoop, "procwire-reader");
-        reader.setDaemon(true);
-        reader.start();
+        readers.execute(this::readLoop);
+    }
+
+    /**
+     * Called from {@link Listener#onFrame} on the reading thread: another thread goes on reading
+     * at once, and this one is the listener's to keep (to run a long task, say) once onFrame
+     * returns. Frames that arrive meanwhile are delivered on the new thread, concurrently with
+     * the rest of this call: the one exception to "callbacks never run concurrently".
+     * This is the leader/followers pattern: no hand-over sits between a frame and its work.
+     *
+     * @throws IllegalStateException if not called on the reading thread
+     */
+    public void handOffReading() {
+        if (Thread.currentThread() != reader) {
+            throw new IllegalStateException("only the thread reading " + name + " can hand reading off");
+        }
+        reader = null;
+        readers.execute(this::readLoop);
     }
 
     private void readLoop() {
-        FrameReader reader = new FrameReader(in, maxFrameBytes);
+        Thread me = Thread.currentThread();
+        reader = me;
+        FrameReader frames = new FrameReader(in, maxFrameBytes);
         Termination end;
         try {
             Frame frame;
-            while ((frame = reader.read()) != null) {
+            while ((frame = frames.read()) != null) {
                 String malformed = Frames.malformed(frame);
                 if (malformed != null) {
                     throw new TransportException(Termination.Kind.PROTOCOL_ERROR, malformed);
                 }
                 listener.onFrame(frame);
+                if (reader != me) {
+                    return; // handed off: another thread reads now
+                }
             }
             end = localEnd != null ? localEnd
                     : new Termination(Termination.Kind.PEER_CLOSED, name + ": peer closed the connection", null);
