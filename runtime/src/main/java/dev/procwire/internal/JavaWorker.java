@@ -1,10 +1,10 @@
 package dev.procwire.internal;
 
 import dev.procwire.ProcessInfo;
-import dev.procwire.Task;
-import dev.procwire.WorkerProcess;
 import dev.procwire.codec.CodecException;
 import dev.procwire.codec.Codecs;
+import dev.procwire.proto.v1.Batch;
+import dev.procwire.proto.v1.BatchResult;
 import dev.procwire.proto.v1.Cancel;
 import dev.procwire.proto.v1.ErrorCode;
 import dev.procwire.proto.v1.ExitNotice;
@@ -12,6 +12,7 @@ import dev.procwire.proto.v1.Failure;
 import dev.procwire.proto.v1.Frame;
 import dev.procwire.proto.v1.Heartbeat;
 import dev.procwire.proto.v1.Hello;
+import dev.procwire.proto.v1.Outcome;
 import dev.procwire.proto.v1.Payload;
 import dev.procwire.proto.v1.ProtocolError;
 import dev.procwire.proto.v1.RemoteError;
@@ -23,9 +24,7 @@ import dev.procwire.transport.Transport;
 import dev.procwire.transport.stream.StreamTransport;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.Field;
-import java.lang.reflect.InvocationTargetException;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -50,6 +49,9 @@ final class JavaWorker implements Transport.Listener {
     private final PrintStream diagnostics;
     private final CountDownLatch welcomed = new CountDownLatch(1);
     private final Map<Long, Running> running = new ConcurrentHashMap<>();
+    private final ArrayDeque<Running> queue = new ArrayDeque<>(); // guards active too
+    private int active;
+    private final Targets targets;
     private final AtomicBoolean noticeSent = new AtomicBoolean();
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "procwire-deadlines");
@@ -64,7 +66,12 @@ final class JavaWorker implements Transport.Listener {
         this.transport = transport;
         this.workerId = workerId;
         this.diagnostics = diagnostics;
+        this.targets = new Targets(workerId);
     }
+
+    /** The built-in function that runs a Batch (PROTOCOL.md, "Batches"). */
+    static final String BATCH_FUNCTION = "procwire.map";
+    static final String BATCH_RESULT_TYPE = "application/x-protobuf; type=procwire.v1.BatchResult";
 
     /** Runs the session; returns only by exiting the process. */
     void serve() {
@@ -169,10 +176,10 @@ final class JavaWorker implements Transport.Listener {
 
     // ---- tasks
 
-    /** A task in flight. */
+    /** A task in flight or queued. */
     private static final class Running {
         final Submit submit;
-        volatile Thread thread;
+        private Thread thread;
         volatile ErrorCode endedBy; // CANCELLED or DEADLINE_EXCEEDED when ended early
 
         Running(Submit submit) {
@@ -196,7 +203,7 @@ final class JavaWorker implements Transport.Listener {
     private void submit(Submit submit) {
         if (shuttingDown) {
             fail(submit.getRequestId(), RemoteErrors.of(ErrorCode.SHUTTING_DOWN, "ShuttingDown",
-                    "worker " + workerId + " is shutting down", workerId));
+                    "worker " + workerId + " is shutting down", workerId).toBuilder().setRetryable(true).build());
             return;
         }
         Running r = new Running(submit);
@@ -204,22 +211,52 @@ final class JavaWorker implements Transport.Listener {
         if (submit.getDeadlineMillis() > 0) {
             timers.schedule(() -> r.end(ErrorCode.DEADLINE_EXCEEDED, true), submit.getDeadlineMillis(), TimeUnit.MILLISECONDS);
         }
+        synchronized (queue) {
+            int max = welcome.getMaxConcurrentTasks();
+            if (max > 0 && active >= max) {
+                queue.addLast(r); // runs when a running task ends, on that task's thread
+                return;
+            }
+            active++;
+        }
         // Run the task on this, the reading thread, and let another thread read on: no hand-over
         // between the frame and its work, and cancels and heartbeats are still served.
-        r.runsOn(Thread.currentThread());
         transport.handOffReading();
-        try {
-            execute(r);
-        } finally {
-            r.runsOn(null);
-            Thread.interrupted(); // a late cancel must not reach this thread's next use
+        for (Running next = r; next != null; next = nextQueued()) {
+            next.runsOn(Thread.currentThread());
+            try {
+                execute(next);
+            } finally {
+                next.runsOn(null);
+                Thread.interrupted(); // a late cancel must not reach this thread's next use
+            }
+        }
+    }
+
+    /** The next queued task, or null after giving back this thread's slot. */
+    private Running nextQueued() {
+        synchronized (queue) {
+            Running next = queue.pollFirst();
+            if (next == null) {
+                active--;
+            }
+            return next;
         }
     }
 
     private void cancel(Cancel cancel) {
         Running r = running.get(cancel.getRequestId());
-        if (r != null) {
-            r.end(ErrorCode.CANCELLED, cancel.getInterrupt());
+        if (r == null) {
+            return; // answered already, or never known: ignored, as the protocol says
+        }
+        boolean wasQueued;
+        synchronized (queue) {
+            wasQueued = queue.remove(r);
+        }
+        r.end(ErrorCode.CANCELLED, cancel.getInterrupt());
+        if (wasQueued) {
+            running.remove(r.submit.getRequestId());
+            send(failure(r.submit, ended(r.submit, ErrorCode.CANCELLED)));
         }
     }
 
@@ -231,26 +268,17 @@ final class JavaWorker implements Transport.Listener {
             if (r.endedBy != null) {
                 throw new InterruptedException("ended before it started");
             }
-            Object result = invoke(s.getFunction(), s.getArgument());
-            Payload value = result == null ? Payload.getDefaultInstance() : Codecs.encode(result);
+            Payload value = s.getFunction().equals(BATCH_FUNCTION) ? batch(r) : encode(
+                    targets.resolve(s.getFunction()).call(s.getArgument()));
             answer = Frame.newBuilder().setResult(Result.newBuilder().setRequestId(s.getRequestId()).setValue(value)).build();
             succeeded = true;
-        } catch (TargetUnavailable e) {
-            answer = failure(s, RemoteErrors.of(e.code, e.getCause() != null ? e.getCause() : e, workerId));
-            if (e.getCause() != null) {
-                answer = failure(s, answer.getFailure().getError().toBuilder().setMessage(e.getMessage()).build());
-            }
-        } catch (CodecException e) {
-            answer = failure(s, RemoteErrors.of(ErrorCode.BAD_PAYLOAD, e, workerId));
         } catch (Throwable e) {
-            answer = failure(s, RemoteErrors.of(ErrorCode.TASK_FAILED, e, workerId));
+            answer = failure(s, errorOf(e));
         }
         running.remove(s.getRequestId());
         ErrorCode ended = r.endedBy;
         if (ended != null && !succeeded || ended == ErrorCode.CANCELLED) {
-            answer = failure(s, RemoteErrors.of(ended, ended == ErrorCode.CANCELLED ? "Cancelled" : "DeadlineExceeded",
-                    ended == ErrorCode.CANCELLED ? "cancelled" : "ran past its deadline of " + s.getDeadlineMillis() + " ms",
-                    workerId));
+            answer = failure(s, ended(s, ended));
             succeeded = false;
         }
         if (s.getExitWhenDone() && !succeeded) {
@@ -267,78 +295,58 @@ final class JavaWorker implements Transport.Listener {
         }
     }
 
+    private static Payload encode(Object result) {
+        return result == null ? Payload.getDefaultInstance() : Codecs.encode(result);
+    }
+
+    /** Runs a "procwire.map" batch: one outcome per argument, stopping early only if ended. */
+    private Payload batch(Running r) throws Exception {
+        Batch batch;
+        try {
+            batch = Batch.parseFrom(r.submit.getArgument().getData());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new CodecException("bad " + BATCH_FUNCTION + " argument: " + e.getMessage(), e);
+        }
+        Targets.Invoker invoker = targets.resolve(batch.getFunction());
+        BatchResult.Builder result = BatchResult.newBuilder();
+        for (Payload argument : batch.getArgumentsList()) {
+            if (r.endedBy != null) {
+                throw new InterruptedException("batch ended early");
+            }
+            Outcome.Builder outcome = Outcome.newBuilder();
+            try {
+                outcome.setValue(encode(invoker.call(argument)));
+            } catch (Throwable e) {
+                outcome.setError(errorOf(e));
+            }
+            result.addOutcomes(outcome);
+        }
+        return Payload.newBuilder().setContentType(BATCH_RESULT_TYPE).setData(result.build().toByteString()).build();
+    }
+
+    private RemoteError errorOf(Throwable e) {
+        if (e instanceof Targets.TargetUnavailable u) {
+            Throwable cause = u.getCause() != null ? u.getCause() : u;
+            return RemoteErrors.of(u.code, cause, workerId).toBuilder().setMessage(u.getMessage()).build();
+        }
+        if (e instanceof CodecException) {
+            return RemoteErrors.of(ErrorCode.BAD_PAYLOAD, e, workerId);
+        }
+        return RemoteErrors.of(ErrorCode.TASK_FAILED, e, workerId);
+    }
+
+    private RemoteError ended(Submit s, ErrorCode why) {
+        return RemoteErrors.of(why, why == ErrorCode.CANCELLED ? "Cancelled" : "DeadlineExceeded",
+                why == ErrorCode.CANCELLED ? "cancelled" : "ran past its deadline of " + s.getDeadlineMillis() + " ms",
+                workerId);
+    }
+
     private static Frame failure(Submit s, RemoteError error) {
         return Frame.newBuilder().setFailure(Failure.newBuilder().setRequestId(s.getRequestId()).setError(error)).build();
     }
 
     private void fail(long requestId, RemoteError error) {
         send(Frame.newBuilder().setFailure(Failure.newBuilder().setRequestId(requestId).setError(error)).build());
-    }
-
-    /** The target could not be found or built. */
-    private static final class TargetUnavailable extends Exception {
-        final ErrorCode code;
-
-        TargetUnavailable(String message, Throwable cause) {
-            super(message, cause);
-            this.code = ErrorCode.NOT_FOUND;
-        }
-    }
-
-    private Object invoke(String function, Payload argument) throws Throwable {
-        if (!function.startsWith(Protocol.JAVA_PREFIX)) {
-            throw new TargetUnavailable("no function named \"" + function + "\" is registered in worker " + workerId, null);
-        }
-        String className = function.substring(Protocol.JAVA_PREFIX.length());
-        Class<?> type;
-        try {
-            type = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
-        } catch (ClassNotFoundException | LinkageError e) {
-            throw new TargetUnavailable("target class " + className + " could not be loaded in worker " + workerId
-                    + ": " + e, e);
-        }
-        if (Task.class.isAssignableFrom(type)) {
-            @SuppressWarnings("unchecked")
-            Task<Object, Object> task = (Task<Object, Object>) build(type);
-            Object arg = Codecs.decode(argument);
-            return task.call(arg);
-        }
-        if (WorkerProcess.class.isAssignableFrom(type)) {
-            WorkerProcess process = (WorkerProcess) build(type);
-            Object fields = Codecs.decode(argument);
-            ProcessFields.restore(process, fields instanceof Map<?, ?> m ? m : Map.of());
-            bindToThisProcess(process);
-            process.run();
-            return null;
-        }
-        throw new TargetUnavailable(className + " is neither a " + Task.class.getName() + " nor a "
-                + WorkerProcess.class.getName(), null);
-    }
-
-    private static Object build(Class<?> type) throws TargetUnavailable {
-        try {
-            Constructor<?> constructor = type.getDeclaredConstructor();
-            constructor.setAccessible(true);
-            return constructor.newInstance();
-        } catch (NoSuchMethodException e) {
-            throw new TargetUnavailable("target class " + type.getName() + " has no no-argument constructor", e);
-        } catch (InvocationTargetException e) {
-            throw new TargetUnavailable("the constructor of target class " + type.getName() + " threw "
-                    + e.getCause(), e.getCause());
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new TargetUnavailable("target class " + type.getName() + " could not be built: " + e, e);
-        }
-    }
-
-    /** In the child, a WorkerProcess answers name and pid for itself, as Python's does. */
-    private static void bindToThisProcess(WorkerProcess process) throws ReflectiveOperationException {
-        ProcessInfo me = CurrentProcess.get();
-        Field name = WorkerProcess.class.getDeclaredField("name");
-        name.setAccessible(true);
-        name.set(process, me.name());
-        Field inChild = WorkerProcess.class.getDeclaredField("runningInChild");
-        inChild.setAccessible(true);
-        inChild.setBoolean(process, true);
     }
 
     // ---- exit

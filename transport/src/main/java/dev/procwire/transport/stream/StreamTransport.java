@@ -112,8 +112,9 @@ public final class StreamTransport implements Transport {
             reportProtocolError(e);
         } catch (IOException e) {
             end = localEnd != null ? localEnd : new Termination(Termination.Kind.IO_ERROR, name + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            // the listener threw: end here, as ChannelTransport does, rather than never terminate
+        } catch (RuntimeException | Error e) {
+            // the listener threw (or a class failed to load): end here, as ChannelTransport
+            // does, rather than leave a dead reader and a transport that never terminates
             end = new Termination(Termination.Kind.PROTOCOL_ERROR, name + ": " + e, e);
         }
         closeQuietly();
