@@ -59,6 +59,7 @@ public final class ProcwireRuntime implements AutoCloseable {
     private final List<String> jvmOptions;
     private final WorkerStarter starter;
     private final Set<WorkerProcess> live = ConcurrentHashMap.newKeySet();
+    private final Set<AutoCloseable> pools = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ExecutorService callbacks = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "procwire-callback-" + CALLBACK_THREADS.incrementAndGet());
@@ -148,20 +149,37 @@ public final class ProcwireRuntime implements AutoCloseable {
     /** Starts {@code process}'s worker; the future completes when its handshake is done. */
     CompletableFuture<StartedWorker> launch(WorkerProcess process, List<String> extraJvmOptions,
                                             Map<String, String> environment, Path directory) {
+        return launch(process.getName(), 0, callbacks, extraJvmOptions, environment, directory)
+                .thenApply(w -> {
+                    live.add(process);
+                    return w;
+                });
+    }
+
+    /**
+     * Starts a worker named {@code name}; the future completes when its handshake is done, or
+     * fails with a {@link WorkerStartException} carrying the worker's own words.
+     *
+     * @param connectionCallbacks where the worker's answers complete: a direct executor for
+     *     procwire's own bookkeeping, which never blocks
+     */
+    public CompletableFuture<StartedWorker> launch(String name, int maxConcurrentTasks,
+                                                   java.util.concurrent.Executor connectionCallbacks,
+                                                   List<String> extraJvmOptions, Map<String, String> environment,
+                                                   Path directory) {
         if (closed.get()) {
             throw new IllegalStateException("this procwire runtime is closed; no new workers");
         }
         List<String> options = new ArrayList<>(jvmOptions);
         options.addAll(extraJvmOptions);
-        String id = process.getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
-        LaunchSpec spec = new LaunchSpec(id, process.getName(), options, environment, directory, maxFrameBytes,
-                output, callbacks);
+        String id = name + "-" + UUID.randomUUID().toString().substring(0, 8);
+        LaunchSpec spec = new LaunchSpec(id, name, options, environment, directory, maxConcurrentTasks, maxFrameBytes,
+                output, connectionCallbacks);
         StartedWorker worker;
         try {
             worker = starter.start(spec);
         } catch (IOException e) {
-            throw new WorkerStartException("worker " + process.getName() + " could not be spawned: " + e.getMessage(),
-                    null, e);
+            throw new WorkerStartException("worker " + name + " could not be spawned: " + e.getMessage(), null, e);
         }
         StartedWorker started = worker;
         return worker.connection().ready()
@@ -169,10 +187,9 @@ public final class ProcwireRuntime implements AutoCloseable {
                 .handleAsync((hello, e) -> {
                     if (e != null) {
                         Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
-                        throw startFailure(process.getName(), started, cause instanceof TimeoutException
+                        throw startFailure(name, started, cause instanceof TimeoutException
                                 ? "no handshake within " + handshakeTimeout.toMillis() + " ms" : cause.getMessage(), cause);
                     }
-                    live.add(process);
                     return started;
                 }, callbacks);
     }
@@ -209,8 +226,27 @@ public final class ProcwireRuntime implements AutoCloseable {
         live.remove(process);
     }
 
+    /** Ends {@code pool} (terminates it) when this runtime closes or the JVM exits. */
+    public void own(AutoCloseable pool) {
+        pools.add(pool);
+    }
+
+    public void disown(AutoCloseable pool) {
+        pools.remove(pool);
+    }
+
+    /** Where procwire completes futures that user code may chain on: never an I/O thread. */
+    public java.util.concurrent.Executor userCallbacks() {
+        return callbacks;
+    }
+
     java.util.concurrent.Executor callbacks() {
         return callbacks;
+    }
+
+    /** The grace a terminated worker has before it is killed. */
+    public Duration terminateGrace() {
+        return terminateGrace;
     }
 
     /**
@@ -236,6 +272,13 @@ public final class ProcwireRuntime implements AutoCloseable {
 
     private void endWorkers() {
         closed.set(true);
+        for (AutoCloseable pool : List.copyOf(pools)) {
+            try {
+                pool.close();
+            } catch (Exception e) {
+                System.err.println("procwire: closing a pool failed: " + e);
+            }
+        }
         List<WorkerProcess> daemons = new ArrayList<>();
         for (WorkerProcess p : live) {
             if (p.isDaemon()) {

@@ -17,7 +17,15 @@ import java.util.concurrent.Executor;
  * @param maxFrameBytes largest frame either side accepts
  * @param output where the worker's lines go
  * @param callbacks where futures complete
+ * @param maxConcurrentTasks tasks the worker runs at once, the rest queued (0: no limit)
  */
 public record LaunchSpec(String workerId, String name, List<String> jvmOptions, Map<String, String> environment,
-                         Path directory, int maxFrameBytes, OutputListener output, Executor callbacks) {
+                         Path directory, int maxConcurrentTasks, int maxFrameBytes, OutputListener output,
+                         Executor callbacks) {
+
+    /** A spec with no limit on concurrent tasks. */
+    public LaunchSpec(String workerId, String name, List<String> jvmOptions, Map<String, String> environment,
+                      Path directory, int maxFrameBytes, OutputListener output, Executor callbacks) {
+        this(workerId, name, jvmOptions, environment, directory, 0, maxFrameBytes, output, callbacks);
+    }
 }

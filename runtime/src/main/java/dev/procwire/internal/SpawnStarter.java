@@ -97,7 +97,7 @@ public final class SpawnStarter implements WorkerStarter {
                     "pipes to worker " + spec.name() + " (pid " + process.pid() + ")", spec.maxFrameBytes());
             StderrCollector stderr = new StderrCollector(process.getErrorStream(), spec.name(), process.pid(), spec.output());
             WorkerConnection connection = new WorkerConnection(transport, spec.workerId(), spec.name(),
-                    spec.maxFrameBytes(), spec.output(), spec.callbacks());
+                    spec.maxConcurrentTasks(), spec.maxFrameBytes(), spec.output(), spec.callbacks());
             connection.start();
             return new StartedWorker(process, connection, stderr);
         } catch (IOException | RuntimeException e) {

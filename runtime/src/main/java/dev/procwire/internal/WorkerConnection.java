@@ -31,6 +31,7 @@ public final class WorkerConnection implements Transport.Listener {
     private final String workerName;
     private final long runtimePid = ProcessHandle.current().pid();
     private final int maxFrameBytes;
+    private final int maxConcurrentTasks;
     private final OutputListener output;
     private final Executor callbacks;
     private final CompletableFuture<Hello> ready = new CompletableFuture<>();
@@ -44,6 +45,12 @@ public final class WorkerConnection implements Transport.Listener {
 
     public WorkerConnection(Transport transport, String workerId, String workerName, int maxFrameBytes,
                             OutputListener output, Executor callbacks) {
+        this(transport, workerId, workerName, 0, maxFrameBytes, output, callbacks);
+    }
+
+    public WorkerConnection(Transport transport, String workerId, String workerName, int maxConcurrentTasks,
+                            int maxFrameBytes, OutputListener output, Executor callbacks) {
+        this.maxConcurrentTasks = maxConcurrentTasks;
         this.transport = transport;
         this.workerId = workerId;
         this.workerName = workerName;
@@ -157,7 +164,8 @@ public final class WorkerConnection implements Transport.Listener {
                 .setProtocolVersion(chosen)
                 .setWorkerName(workerName)
                 .setRuntimePid(runtimePid)
-                .setMaxFrameBytes(maxFrameBytes)).build());
+                .setMaxFrameBytes(maxFrameBytes)
+                .setMaxConcurrentTasks(maxConcurrentTasks)).build());
         callbacks.execute(() -> ready.complete(hello));
     }
 

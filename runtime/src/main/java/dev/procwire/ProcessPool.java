@@ -1,0 +1,593 @@
+package dev.procwire;
+
+import dev.procwire.codec.Codecs;
+import dev.procwire.codec.ContentTypes;
+import dev.procwire.internal.PoolCore;
+import dev.procwire.internal.Protocol;
+import dev.procwire.proto.v1.Batch;
+import dev.procwire.proto.v1.BatchResult;
+import dev.procwire.proto.v1.Outcome;
+import dev.procwire.proto.v1.Payload;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * A pool of worker processes: the counterpart of Python's {@code multiprocessing.Pool}.
+ *
+ * <p>{@link #apply}, {@link #applyAsync}, {@link #map}, {@link #mapAsync}, {@link #imap},
+ * {@link #imapUnordered} and {@link #starmap} behave as Python's do, with {@code chunksize}
+ * (Python's heuristic when not given), {@code maxTasksPerChild} and an initializer. What Python's
+ * pool does not do, this one does: a worker that dies (SIGKILL, {@code System.exit}, out of
+ * memory) fails exactly the task it was running, with a {@link WorkerDiedException} naming the
+ * worker, its pid and how it died, and is replaced — the pool neither hangs nor breaks; tasks
+ * marked {@link Idempotent} are retried if a retry policy is set; tasks can have timeouts;
+ * {@link #imap} over an endless input runs in bounded memory; cancelling a task's future
+ * reaches the worker.
+ *
+ * <p>{@link #close()} has Python's meaning — no new tasks; queued tasks still run, then the
+ * workers exit — so a try-with-resources block lets submitted work finish without waiting for
+ * it; {@link #join()} waits; {@link #terminate()} stops everything now. Thread safe.
+ */
+public final class ProcessPool implements AutoCloseable {
+    private final PoolCore core;
+    private final ProcwireRuntime runtime;
+    private final Duration taskTimeout;
+    private final int window;
+
+    private ProcessPool(Builder b) {
+        this.runtime = b.runtime != null ? b.runtime : ProcwireRuntime.defaultRuntime();
+        this.taskTimeout = b.taskTimeout;
+        this.core = new PoolCore(runtime, new PoolCore.Config(b.namePrefix, b.processes, b.maxTasksPerChild,
+                b.prefetch, b.initializer, b.initArgument, b.retryAttempts, b.taskTimeout, b.cancelGrace,
+                List.copyOf(b.jvmOptions), Map.copyOf(b.environment), b.directory));
+        this.window = Math.max(4, b.processes * b.prefetch * 2);
+        runtime.own(this::terminate);
+    }
+
+    /** A pool of {@code processes} workers with default options. */
+    public static ProcessPool create(int processes) {
+        return builder().processes(processes).build();
+    }
+
+    /** A pool with one worker per available processor, as Python's {@code Pool()}. */
+    public static ProcessPool create() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Options of a pool. Not thread safe. */
+    public static final class Builder {
+        private int processes = Runtime.getRuntime().availableProcessors();
+        private int maxTasksPerChild;
+        private int prefetch = 2;
+        private String initializer;
+        private Payload initArgument = Payload.getDefaultInstance();
+        private int retryAttempts;
+        private Duration taskTimeout;
+        private Duration cancelGrace = Duration.ofSeconds(2);
+        private ProcwireRuntime runtime;
+        private String namePrefix = "SpawnPoolWorker";
+        private final List<String> jvmOptions = new ArrayList<>();
+        private final Map<String, String> environment = new LinkedHashMap<>();
+        private Path directory;
+
+        private Builder() {}
+
+        /** Number of worker processes; default: the number of available processors. */
+        public Builder processes(int processes) {
+            if (processes < 1) {
+                throw new IllegalArgumentException("processes must be at least 1, got " + processes);
+            }
+            this.processes = processes;
+            return this;
+        }
+
+        /** A worker is replaced after this many tasks (Python's maxtasksperchild); 0: never. */
+        public Builder maxTasksPerChild(int max) {
+            if (max < 0) {
+                throw new IllegalArgumentException("maxTasksPerChild must be 0 (no limit) or positive, got " + max);
+            }
+            this.maxTasksPerChild = max;
+            return this;
+        }
+
+        /** Runs {@code task.call(argument)} in every worker before it takes tasks. */
+        public <A> Builder initializer(Class<? extends Task<A, ?>> task, A argument) {
+            this.initializer = Protocol.JAVA_PREFIX + Objects.requireNonNull(task, "task").getName();
+            this.initArgument = Codecs.encode(argument);
+            return this;
+        }
+
+        /** Runs the registered function {@code name} in every worker before it takes tasks. */
+        public Builder initializer(String function, Object argument) {
+            this.initializer = Functions.checkName(function);
+            this.initArgument = Codecs.encode(argument);
+            return this;
+        }
+
+        /**
+         * Runs a task marked {@link Idempotent} up to {@code attempts} more times when the worker
+         * running it dies. Default 0: no retries.
+         */
+        public Builder retry(int attempts) {
+            if (attempts < 0) {
+                throw new IllegalArgumentException("retry attempts must not be negative, got " + attempts);
+            }
+            this.retryAttempts = attempts;
+            return this;
+        }
+
+        /** Every task's time budget; past it the task fails with {@link TaskTimeoutException}. */
+        public Builder taskTimeout(Duration timeout) {
+            if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+                throw new IllegalArgumentException("task timeout must be positive, got " + timeout);
+            }
+            this.taskTimeout = timeout;
+            return this;
+        }
+
+        /** How long a cancelled or timed-out task's worker has to stop it before it is killed; default 2 s. */
+        public Builder cancelGrace(Duration grace) {
+            this.cancelGrace = Objects.requireNonNull(grace, "grace");
+            return this;
+        }
+
+        /** Tasks a worker holds at once: one runs, the rest wait in the worker. Default 2. */
+        public Builder prefetch(int prefetch) {
+            if (prefetch < 1) {
+                throw new IllegalArgumentException("prefetch must be at least 1, got " + prefetch);
+            }
+            this.prefetch = prefetch;
+            return this;
+        }
+
+        public Builder runtime(ProcwireRuntime runtime) {
+            this.runtime = Objects.requireNonNull(runtime, "runtime");
+            return this;
+        }
+
+        /** Workers are named {@code prefix-N}; default {@code SpawnPoolWorker}, as in Python. */
+        public Builder namePrefix(String prefix) {
+            this.namePrefix = Objects.requireNonNull(prefix, "prefix");
+            return this;
+        }
+
+        public Builder jvmOptions(String... options) {
+            jvmOptions.addAll(List.of(options));
+            return this;
+        }
+
+        public Builder putEnvironment(String key, String value) {
+            environment.put(key, value);
+            return this;
+        }
+
+        public Builder directory(Path directory) {
+            this.directory = directory;
+            return this;
+        }
+
+        public ProcessPool build() {
+            return new ProcessPool(this);
+        }
+    }
+
+    /** The number of worker processes. */
+    public int processes() {
+        return core.processes();
+    }
+
+    // ---- apply
+
+    /** Runs {@code task.call(argument)} in a worker and waits for the result (Python's {@code apply}). */
+    public <A, R> R apply(Class<? extends Task<A, R>> task, A argument) {
+        return await(submitOne(function(task), argument, idempotent(task)));
+    }
+
+    /** Runs the registered function {@code function} in a worker and waits for its result. */
+    public Object apply(String function, Object argument) {
+        return await(submitOne(Functions.checkName(function), argument, false));
+    }
+
+    /** Runs {@code task.call(argument)} in a worker (Python's {@code apply_async}). */
+    public <A, R> TaskFuture<R> applyAsync(Class<? extends Task<A, R>> task, A argument) {
+        return future(submitOne(function(task), argument, idempotent(task)), this::decode);
+    }
+
+    /** As {@link #applyAsync(Class, Object)}, calling {@code callback} or {@code errorCallback} at the end. */
+    public <A, R> TaskFuture<R> applyAsync(Class<? extends Task<A, R>> task, A argument,
+                                           Consumer<? super R> callback, Consumer<? super Throwable> errorCallback) {
+        TaskFuture<R> f = applyAsync(task, argument);
+        f.whenComplete((r, e) -> {
+            if (e == null) {
+                callback.accept(r);
+            } else {
+                errorCallback.accept(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+            }
+        });
+        return f;
+    }
+
+    /** Runs the registered function {@code function} in a worker. */
+    public TaskFuture<Object> applyAsync(String function, Object argument) {
+        return future(submitOne(Functions.checkName(function), argument, false), this::decode);
+    }
+
+    // ---- map
+
+    /** Python's {@code map}: the results in order; the first failure (in order) is thrown. */
+    public <A, R> List<R> map(Class<? extends Task<A, R>> task, Iterable<? extends A> items) {
+        return map(task, items, 0);
+    }
+
+    /** As {@link #map(Class, Iterable)} with {@code chunksize} items per message (0: Python's heuristic). */
+    public <A, R> List<R> map(Class<? extends Task<A, R>> task, Iterable<? extends A> items, int chunksize) {
+        return await(mapAsync(task, items, chunksize));
+    }
+
+    /** Python's {@code map_async}. */
+    public <A, R> CompletableFuture<List<R>> mapAsync(Class<? extends Task<A, R>> task, Iterable<? extends A> items) {
+        return mapAsync(task, items, 0);
+    }
+
+    /** Python's {@code map_async} with {@code chunksize} (0: Python's heuristic). */
+    public <A, R> CompletableFuture<List<R>> mapAsync(Class<? extends Task<A, R>> task, Iterable<? extends A> items,
+                                                      int chunksize) {
+        List<Payload> args = encodeAll(items);
+        int size = chunksize > 0 ? chunksize : defaultChunksize(args.size());
+        List<Chunk<R>> chunks = new ArrayList<>();
+        for (int i = 0; i < args.size(); i += size) {
+            chunks.add(submitChunk(function(task), args.subList(i, Math.min(args.size(), i + size)), idempotent(task)));
+        }
+        CompletableFuture<?>[] all = chunks.stream().map(c -> c.job.answer).toArray(CompletableFuture[]::new);
+        TaskFuture<List<R>> result = new TaskFuture<>(core, chunks.stream().map(c -> c.job).toList());
+        CompletableFuture.allOf(all).whenCompleteAsync((v, e) -> {
+            try {
+                List<R> out = new ArrayList<>(args.size());
+                for (Chunk<R> c : chunks) {
+                    for (Outcome<R> o : c.outcomes()) {
+                        out.add(o.get());
+                    }
+                }
+                result.complete(out);
+            } catch (RuntimeException t) {
+                result.completeExceptionally(t);
+            }
+        }, runtime.userCallbacks());
+        return result;
+    }
+
+    /**
+     * Python's {@code imap}: results in order, computed as the iterator is consumed; at most a
+     * bounded number of chunks is in flight, so an endless input runs in bounded memory. A
+     * failed item throws from {@code next()}; iteration may go on past it.
+     */
+    public <A, R> ResultIterator<R> imap(Class<? extends Task<A, R>> task, Iterable<? extends A> items) {
+        return imap(task, items, 1);
+    }
+
+    /** Python's {@code imap} with {@code chunksize}. */
+    public <A, R> ResultIterator<R> imap(Class<? extends Task<A, R>> task, Iterable<? extends A> items, int chunksize) {
+        return new ResultIterator<>(function(task), items.iterator(), checkChunksize(chunksize), idempotent(task), true);
+    }
+
+    /** Python's {@code imap_unordered}: results as they come. */
+    public <A, R> ResultIterator<R> imapUnordered(Class<? extends Task<A, R>> task, Iterable<? extends A> items) {
+        return imapUnordered(task, items, 1);
+    }
+
+    /** Python's {@code imap_unordered} with {@code chunksize}. */
+    public <A, R> ResultIterator<R> imapUnordered(Class<? extends Task<A, R>> task, Iterable<? extends A> items,
+                                                  int chunksize) {
+        return new ResultIterator<>(function(task), items.iterator(), checkChunksize(chunksize), idempotent(task), false);
+    }
+
+    /**
+     * Python's {@code starmap}: each element is the argument list of one call, given to a task
+     * that takes a {@code List}.
+     */
+    public <R> List<R> starmap(Class<? extends Task<List<Object>, R>> task, Iterable<? extends List<?>> argumentLists) {
+        return starmap(task, argumentLists, 0);
+    }
+
+    /** Python's {@code starmap} with {@code chunksize}. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public <R> List<R> starmap(Class<? extends Task<List<Object>, R>> task, Iterable<? extends List<?>> argumentLists,
+                               int chunksize) {
+        return (List<R>) map((Class) task, (Iterable) argumentLists, chunksize);
+    }
+
+    /** Python's {@code starmap_async}. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public <R> CompletableFuture<List<R>> starmapAsync(Class<? extends Task<List<Object>, R>> task,
+                                                       Iterable<? extends List<?>> argumentLists) {
+        return (CompletableFuture<List<R>>) (CompletableFuture) mapAsync((Class) task, (Iterable) argumentLists, 0);
+    }
+
+    // ---- lifecycle
+
+    /** No new tasks; those queued still run, then the workers exit (Python's {@code close}). Idempotent. */
+    @Override
+    public void close() {
+        core.close();
+        runtime.disown(this::terminate);
+    }
+
+    /** Waits for the workers to exit; call {@link #close()} or {@link #terminate()} first, as in Python. */
+    public void join() throws InterruptedException {
+        try {
+            core.terminated().get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** As {@link #join()}, waiting at most {@code timeout}; returns whether the workers have exited. */
+    public boolean join(Duration timeout) throws InterruptedException {
+        try {
+            core.terminated().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Stops at once: queued and running tasks fail with a CancellationException; workers are ended. */
+    public void terminate() {
+        core.terminate();
+    }
+
+    /** Completes when the pool was closed or terminated and every worker has exited. */
+    public CompletableFuture<Void> onTermination() {
+        return core.terminated().copy();
+    }
+
+    // ---- internals
+
+    private static String function(Class<?> task) {
+        return Protocol.JAVA_PREFIX + Objects.requireNonNull(task, "task").getName();
+    }
+
+    private static boolean idempotent(Class<?> task) {
+        return task.isAnnotationPresent(Idempotent.class);
+    }
+
+    private static int checkChunksize(int chunksize) {
+        if (chunksize < 1) {
+            throw new IllegalArgumentException("chunksize must be at least 1, got " + chunksize);
+        }
+        return chunksize;
+    }
+
+    /** Python's heuristic: about four chunks per worker. */
+    int defaultChunksize(int items) {
+        if (items == 0) {
+            return 1;
+        }
+        int per = processes() * 4;
+        return items / per + (items % per == 0 ? 0 : 1);
+    }
+
+    private static List<Payload> encodeAll(Iterable<?> items) {
+        List<Payload> out = new ArrayList<>();
+        for (Object item : items) {
+            out.add(Codecs.encode(item));
+        }
+        return out;
+    }
+
+    private PoolCore.Job submitOne(String function, Object argument, boolean idempotent) {
+        PoolCore.Job job = new PoolCore.Job(function, Codecs.encode(argument), idempotent, taskTimeout);
+        core.submit(job);
+        return job;
+    }
+
+    @SuppressWarnings("unchecked")
+    private <R> R decode(Payload payload) {
+        return (R) Codecs.decode(payload);
+    }
+
+    private <R> TaskFuture<R> future(PoolCore.Job job, java.util.function.Function<Payload, R> decode) {
+        TaskFuture<R> f = new TaskFuture<>(core, List.of(job));
+        job.answer.whenCompleteAsync((payload, e) -> {
+            if (e != null) {
+                f.completeExceptionally(e);
+                return;
+            }
+            try {
+                f.complete(decode.apply(payload));
+            } catch (RuntimeException t) {
+                f.completeExceptionally(t);
+            }
+        }, runtime.userCallbacks());
+        return f;
+    }
+
+    /** Waits for a job and decodes its value, throwing its failure as it came. */
+    private <R> R await(PoolCore.Job job) {
+        return decode(await(job.answer));
+    }
+
+    private static <T> T await(CompletableFuture<T> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while waiting for a task");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new ProcwireException(cause.toString(), cause);
+        }
+    }
+
+    /** The outcome of one item: its value or its failure. */
+    private record Outcome<R>(R value, RuntimeException error) {
+        R get() {
+            if (error != null) {
+                throw error;
+            }
+            return value;
+        }
+    }
+
+    /** Some items sent as one message: one plain Submit for one item, a Batch for more. */
+    private final class Chunk<R> {
+        final PoolCore.Job job;
+        final int size;
+
+        Chunk(PoolCore.Job job, int size) {
+            this.job = job;
+            this.size = size;
+        }
+
+        /** Waits for the chunk; one outcome per item, failures included. */
+        List<Outcome<R>> outcomes() {
+            Payload payload;
+            try {
+                payload = await(job.answer);
+            } catch (RuntimeException e) {
+                List<Outcome<R>> failed = new ArrayList<>(size);
+                for (int i = 0; i < size; i++) {
+                    failed.add(new Outcome<>(null, e));
+                }
+                return failed;
+            }
+            if (size == 1 && !payload.getContentType().startsWith(BATCH_RESULT)) {
+                return List.of(new Outcome<>(decode(payload), null));
+            }
+            BatchResult batch;
+            try {
+                batch = BatchResult.parseFrom(payload.getData());
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new ProcwireException("a worker sent a bad batch result: " + e.getMessage(), e);
+            }
+            List<Outcome<R>> out = new ArrayList<>(batch.getOutcomesCount());
+            for (dev.procwire.proto.v1.Outcome o : batch.getOutcomesList()) {
+                out.add(o.hasError() ? new Outcome<>(null, new RemoteException(o.getError()))
+                        : new Outcome<>(decode(o.getValue()), null));
+            }
+            return out;
+        }
+    }
+
+    private static final String BATCH_RESULT = "application/x-protobuf; type=procwire.v1.BatchResult";
+    private static final String BATCH_TYPE = ContentTypes.PROTOBUF + "; type=procwire.v1.Batch";
+
+    private <R> Chunk<R> submitChunk(String function, List<Payload> args, boolean idempotent) {
+        PoolCore.Job job;
+        if (args.size() == 1) {
+            job = new PoolCore.Job(function, args.get(0), idempotent, taskTimeout);
+        } else {
+            Batch batch = Batch.newBuilder().setFunction(function).addAllArguments(args).build();
+            job = new PoolCore.Job("procwire.map", Payload.newBuilder().setContentType(BATCH_TYPE)
+                    .setData(batch.toByteString()).build(), idempotent, taskTimeout);
+        }
+        core.submit(job);
+        return new Chunk<>(job, args.size());
+    }
+
+    /**
+     * The results of {@link #imap} or {@link #imapUnordered}: an {@link Iterator} that sends
+     * work as it is consumed, with at most a bounded number of chunks in flight. Not thread safe.
+     *
+     * @param <R> the result type
+     */
+    public final class ResultIterator<R> implements Iterator<R> {
+        private final String function;
+        private final Iterator<?> source;
+        private final int chunksize;
+        private final boolean idempotent;
+        private final boolean ordered;
+        private final ArrayDeque<Chunk<R>> inFlight = new ArrayDeque<>();
+        private final LinkedBlockingQueue<Chunk<R>> completed = new LinkedBlockingQueue<>();
+        private final ArrayDeque<Outcome<R>> ready = new ArrayDeque<>();
+
+        ResultIterator(String function, Iterator<?> source, int chunksize, boolean idempotent, boolean ordered) {
+            this.function = function;
+            this.source = source;
+            this.chunksize = chunksize;
+            this.idempotent = idempotent;
+            this.ordered = ordered;
+            fill();
+        }
+
+        private void fill() {
+            while (inFlight.size() < window && source.hasNext()) {
+                List<Payload> args = new ArrayList<>(chunksize);
+                while (args.size() < chunksize && source.hasNext()) {
+                    args.add(Codecs.encode(source.next()));
+                }
+                Chunk<R> chunk = submitChunk(function, args, idempotent);
+                inFlight.addLast(chunk);
+                if (!ordered) {
+                    chunk.job.answer.whenComplete((v, e) -> completed.add(chunk));
+                }
+            }
+        }
+
+        @Override
+        public boolean hasNext() {
+            return !ready.isEmpty() || !inFlight.isEmpty() || source.hasNext();
+        }
+
+        @Override
+        public R next() {
+            if (ready.isEmpty()) {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                Chunk<R> chunk;
+                if (ordered) {
+                    chunk = inFlight.pollFirst();
+                } else {
+                    try {
+                        chunk = completed.take();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new CancellationException("interrupted while waiting for a result");
+                    }
+                    inFlight.remove(chunk);
+                }
+                ready.addAll(chunk.outcomes());
+                fill();
+            }
+            return ready.pollFirst().get();
+        }
+
+        /** The rest of the results as a sequential stream. */
+        public Stream<R> stream() {
+            return StreamSupport.stream(Spliterators.spliteratorUnknownSize(this, Spliterator.ORDERED), false);
+        }
+    }
+}

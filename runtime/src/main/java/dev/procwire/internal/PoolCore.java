@@ -1,0 +1,509 @@
+package dev.procwire.internal;
+
+import dev.procwire.ProcwireRuntime;
+import dev.procwire.RemoteException;
+import dev.procwire.TaskTimeoutException;
+import dev.procwire.WorkerDiedException;
+import dev.procwire.WorkerStartException;
+import dev.procwire.proto.v1.ErrorCode;
+import dev.procwire.proto.v1.Frame;
+import dev.procwire.proto.v1.Payload;
+import dev.procwire.proto.v1.Shutdown;
+import dev.procwire.proto.v1.Submit;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The engine of a process pool: a queue of tasks, a set of serving workers, and the rules that
+ * keep it going. Each worker runs one task at a time and holds at most {@code prefetch} (so the
+ * next task is there when one ends). A worker that dies fails only the task it was running —
+ * tasks queued behind it had not started and go back to the queue — and is replaced; so is a
+ * worker that reached its task limit. All state is guarded by this object's lock; futures
+ * complete outside it. Internal.
+ */
+public final class PoolCore {
+
+    /** How a pool is made. */
+    public record Config(String namePrefix, int processes, int maxTasksPerChild, int prefetch,
+                         String initializer, Payload initArgument, int retryAttempts, Duration taskTimeout,
+                         Duration cancelGrace, List<String> jvmOptions, Map<String, String> environment,
+                         Path directory) {
+        public Config {
+            if (processes < 1) {
+                throw new IllegalArgumentException("a pool needs at least 1 process, got " + processes);
+            }
+            if (maxTasksPerChild < 0) {
+                throw new IllegalArgumentException("maxTasksPerChild must be 0 (no limit) or positive, got "
+                        + maxTasksPerChild);
+            }
+            if (prefetch < 1) {
+                throw new IllegalArgumentException("prefetch must be at least 1, got " + prefetch);
+            }
+        }
+    }
+
+    /** One task: what to run, and its answer (the Result's value payload). */
+    public static final class Job {
+        final String function;
+        final Payload argument;
+        final boolean idempotent;
+        final Duration timeout;
+        /** Completes with the value payload, or with the task's exception; on the I/O thread. */
+        public final CompletableFuture<Payload> answer = new CompletableFuture<>();
+        int attempts;
+        Slot slot;
+        long requestId;
+        boolean cancelled;
+        boolean timedOut;
+
+        public Job(String function, Payload argument, boolean idempotent, Duration timeout) {
+            this.function = function;
+            this.argument = argument;
+            this.idempotent = idempotent;
+            this.timeout = timeout;
+        }
+    }
+
+    /** One worker of the pool. */
+    private final class Slot {
+        final String name;
+        StartedWorker worker;
+        boolean ready;
+        boolean retiring;
+        boolean ended;
+        int done;
+        int sent;
+        final ArrayDeque<Job> inFlight = new ArrayDeque<>();
+
+        Slot(String name) {
+            this.name = name;
+        }
+
+        boolean accepts() {
+            return ready && !retiring && !ended && inFlight.size() < config.prefetch()
+                    && (config.maxTasksPerChild() == 0 || sent < config.maxTasksPerChild());
+        }
+    }
+
+    private enum State { RUNNING, CLOSED, TERMINATED }
+
+    private static final AtomicInteger WORKER_NUMBER = new AtomicInteger();
+    private static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "procwire-pool-timers");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final ProcwireRuntime runtime;
+    private final Config config;
+    private final ArrayDeque<Job> queue = new ArrayDeque<>();
+    private final List<Slot> slots = new ArrayList<>();
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private State state = State.RUNNING;
+    private int startFailures;
+
+    public PoolCore(ProcwireRuntime runtime, Config config) {
+        this.runtime = runtime;
+        this.config = config;
+        synchronized (this) {
+            replenish();
+        }
+    }
+
+    /** The number of worker processes the pool keeps. */
+    public int processes() {
+        return config.processes();
+    }
+
+    /** Queues {@code job}; its answer completes when it ran, failed or was cancelled. */
+    public void submit(Job job) {
+        List<Runnable> after = new ArrayList<>();
+        synchronized (this) {
+            if (state != State.RUNNING) {
+                throw new IllegalStateException("the pool is " + (state == State.CLOSED ? "closed" : "terminated")
+                        + "; it takes no new tasks");
+            }
+            queue.addLast(job);
+            replenish();
+            dispatch(after);
+        }
+        after.forEach(Runnable::run);
+    }
+
+    /**
+     * Cancels {@code job}: a queued one is dropped; a running one is asked to stop (interrupted
+     * if {@code interrupt}) and its worker is killed and replaced if it does not stop within
+     * the grace period. Returns false if the job had already ended.
+     */
+    public boolean cancel(Job job, boolean interrupt) {
+        List<Runnable> after = new ArrayList<>();
+        boolean cancelled;
+        synchronized (this) {
+            if (job.answer.isDone() || job.cancelled) {
+                return false;
+            }
+            job.cancelled = true;
+            cancelled = true;
+            if (queue.remove(job)) {
+                after.add(() -> job.answer.completeExceptionally(new CancellationException("cancelled before it ran")));
+            } else if (job.slot != null) {
+                Slot slot = job.slot;
+                long id = job.requestId;
+                slot.worker.connection().transport().send(Frame.newBuilder().setCancel(
+                        dev.procwire.proto.v1.Cancel.newBuilder().setRequestId(id).setInterrupt(interrupt)).build());
+                after.add(() -> job.answer.completeExceptionally(new CancellationException("cancelled while running")));
+                TIMERS.schedule(() -> killIfStillHolding(slot, job), config.cancelGrace().toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+        after.forEach(Runnable::run);
+        return cancelled;
+    }
+
+    /** No new tasks; the workers exit once every queued task has ended. Idempotent. */
+    public void close() {
+        List<Runnable> after = new ArrayList<>();
+        synchronized (this) {
+            if (state == State.RUNNING) {
+                state = State.CLOSED;
+                retireIdle();
+                checkTerminated();
+            }
+        }
+        after.forEach(Runnable::run);
+    }
+
+    /** Stops now: queued and running tasks fail with a CancellationException, workers are ended. */
+    public void terminate() {
+        List<Runnable> after = new ArrayList<>();
+        List<Slot> toEnd;
+        synchronized (this) {
+            if (state == State.TERMINATED) {
+                return;
+            }
+            state = State.TERMINATED;
+            for (Job job : queue) {
+                after.add(() -> job.answer.completeExceptionally(new CancellationException("the pool was terminated")));
+            }
+            queue.clear();
+            toEnd = new ArrayList<>(slots);
+            for (Slot slot : toEnd) {
+                for (Job job : slot.inFlight) {
+                    after.add(() -> job.answer.completeExceptionally(new CancellationException("the pool was terminated")));
+                }
+                slot.inFlight.clear();
+                slot.retiring = true;
+            }
+            checkTerminated();
+        }
+        after.forEach(Runnable::run);
+        for (Slot slot : toEnd) {
+            StartedWorker w = slot.worker;
+            if (w != null) {
+                w.process().destroy();
+                TIMERS.schedule(() -> w.process().destroyForcibly(), runtime.terminateGrace().toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** Completes when the pool was closed or terminated and every worker has exited. */
+    public CompletableFuture<Void> terminated() {
+        return terminated;
+    }
+
+    // ---- under the lock
+
+    /** Starts workers until the pool has its number of live, non-retiring ones. */
+    private void replenish() {
+        if (state != State.RUNNING) {
+            return;
+        }
+        long live = slots.stream().filter(s -> !s.retiring && !s.ended).count();
+        for (long i = live; i < config.processes(); i++) {
+            spawn();
+        }
+    }
+
+    private void spawn() {
+        Slot slot = new Slot(config.namePrefix() + "-" + WORKER_NUMBER.incrementAndGet());
+        slots.add(slot);
+        CompletableFuture<StartedWorker> launched;
+        try {
+            launched = runtime.launch(slot.name, 1, Runnable::run, config.jvmOptions(), config.environment(),
+                    config.directory());
+        } catch (RuntimeException e) {
+            launched = CompletableFuture.failedFuture(e);
+        }
+        launched.whenComplete((w, e) -> {
+            if (e != null) {
+                startFailed(slot, e instanceof java.util.concurrent.CompletionException ? e.getCause() : e);
+            } else {
+                started(slot, w);
+            }
+        });
+    }
+
+    private void started(Slot slot, StartedWorker w) {
+        w.process().onExit().thenRun(() -> w.connection().closed()
+                .completeOnTimeout(null, 1, TimeUnit.SECONDS)
+                .thenRun(() -> exited(slot)));
+        w.connection().closed().thenRun(() -> {
+            if (w.process().isAlive()) {
+                w.process().destroyForcibly(); // the connection broke: the worker is of no more use
+            }
+        });
+        synchronized (this) {
+            slot.worker = w;
+            if (state == State.TERMINATED) {
+                w.process().destroyForcibly();
+                return;
+            }
+            if (config.initializer() == null) {
+                becomeReady(slot);
+                return;
+            }
+        }
+        // The initializer runs first, alone; tasks follow once it succeeded.
+        w.connection().request(id -> Frame.newBuilder().setSubmit(Submit.newBuilder().setRequestId(id)
+                .setFunction(config.initializer()).setArgument(config.initArgument())).build())
+                .whenComplete((answer, e) -> {
+                    if (answer != null && answer.hasResult()) {
+                        synchronized (this) {
+                            becomeReady(slot);
+                        }
+                    } else {
+                        Throwable why = e != null ? e : new RemoteException(answer.getFailure().getError());
+                        initializerFailed(slot, why);
+                    }
+                });
+    }
+
+    private void becomeReady(Slot slot) {
+        slot.ready = true;
+        startFailures = 0;
+        List<Runnable> after = new ArrayList<>();
+        if (state == State.CLOSED) {
+            retireIdle();
+        }
+        dispatch(after);
+        TIMERS.execute(() -> after.forEach(Runnable::run));
+    }
+
+    private void initializerFailed(Slot slot, Throwable why) {
+        startFailed(slot, new WorkerStartException("the initializer failed in worker " + slot.name + ": "
+                + why.getMessage(), null, why));
+        StartedWorker w = slot.worker;
+        if (w != null) {
+            w.process().destroyForcibly();
+        }
+    }
+
+    /**
+     * A worker could not start. If no other worker can take the queued tasks, they fail with the
+     * reason rather than wait forever; the pool tries again on the next task.
+     */
+    private void startFailed(Slot slot, Throwable why) {
+        List<Runnable> after = new ArrayList<>();
+        synchronized (this) {
+            slot.ended = true;
+            slots.remove(slot);
+            startFailures++;
+            boolean anyAlive = slots.stream().anyMatch(s -> !s.ended && (s.ready || s.worker == null));
+            if (!anyAlive) {
+                for (Job job : queue) {
+                    after.add(() -> job.answer.completeExceptionally(why));
+                }
+                queue.clear();
+            } else if (startFailures < 3) {
+                replenish();
+            }
+            checkTerminated();
+        }
+        after.forEach(Runnable::run);
+    }
+
+    /** Sends queued jobs to workers with room for them. */
+    private void dispatch(List<Runnable> after) {
+        if (queue.isEmpty()) {
+            return;
+        }
+        for (Slot slot : slots) {
+            while (slot.accepts() && !queue.isEmpty()) {
+                send(slot, queue.pollFirst(), after);
+            }
+        }
+    }
+
+    private void send(Slot slot, Job job, List<Runnable> after) {
+        slot.inFlight.addLast(job);
+        slot.sent++;
+        job.slot = slot;
+        job.attempts++;
+        long timeoutMillis = job.timeout == null ? 0 : job.timeout.toMillis();
+        CompletableFuture<Frame> answer = slot.worker.connection().request(id -> {
+            job.requestId = id;
+            return Frame.newBuilder().setSubmit(Submit.newBuilder().setRequestId(id).setFunction(job.function)
+                    .setArgument(job.argument).setDeadlineMillis(timeoutMillis)).build();
+        });
+        answer.whenComplete((frame, e) -> answered(slot, job, frame));
+        if (timeoutMillis > 0) {
+            // The worker stops the task at its deadline; if it cannot, the worker is killed.
+            TIMERS.schedule(() -> {
+                synchronized (this) {
+                    if (job.slot == slot && slot.inFlight.contains(job)) {
+                        job.timedOut = true;
+                    }
+                }
+                killIfStillHolding(slot, job);
+            }, timeoutMillis + config.cancelGrace().toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void killIfStillHolding(Slot slot, Job job) {
+        StartedWorker w;
+        synchronized (this) {
+            if (job.slot != slot || !slot.inFlight.contains(job)) {
+                return;
+            }
+            w = slot.worker;
+        }
+        w.process().destroyForcibly();
+    }
+
+    private void answered(Slot slot, Job job, Frame frame) {
+        if (frame == null) {
+            return; // the worker died: exited() decides this job's fate
+        }
+        List<Runnable> after = new ArrayList<>();
+        synchronized (this) {
+            if (!slot.inFlight.remove(job)) {
+                return;
+            }
+            slot.done++;
+            job.slot = null;
+            if (frame.hasResult()) {
+                Payload value = frame.getResult().getValue();
+                after.add(() -> job.answer.complete(value));
+            } else {
+                RemoteException error = new RemoteException(frame.getFailure().getError());
+                Throwable t = error.code() == ErrorCode.DEADLINE_EXCEEDED
+                        ? timeout(job, slot)
+                        : error.code() == ErrorCode.CANCELLED ? new CancellationException("cancelled") : error;
+                after.add(() -> job.answer.completeExceptionally(t));
+            }
+            if (config.maxTasksPerChild() > 0 && slot.sent >= config.maxTasksPerChild()) {
+                slot.retiring = true;
+                replenish();
+            }
+            retireIfDone(slot);
+            dispatch(after);
+            checkTerminated();
+        }
+        after.forEach(Runnable::run);
+    }
+
+    private TaskTimeoutException timeout(Job job, Slot slot) {
+        return new TaskTimeoutException("task " + job.function + " ran past its timeout of " + job.timeout.toMillis()
+                + " ms in worker " + slot.name);
+    }
+
+    /** In a closed pool, idle workers are let go. */
+    private void retireIdle() {
+        if (!queue.isEmpty()) {
+            return;
+        }
+        for (Slot slot : slots) {
+            if (slot.ready) {
+                slot.retiring = true;
+                retireIfDone(slot);
+            }
+        }
+    }
+
+    private void retireIfDone(Slot slot) {
+        if (state == State.CLOSED && queue.isEmpty()) {
+            slot.retiring = true;
+        }
+        if (slot.retiring && slot.inFlight.isEmpty() && slot.worker != null && !slot.ended) {
+            slot.ended = true;
+            slot.worker.connection().transport().send(Frame.newBuilder().setShutdown(Shutdown.newBuilder()
+                    .setGraceful(true).setGraceMillis(runtime.terminateGrace().toMillis()).setReason("retired")).build());
+        }
+    }
+
+    /** A worker process ended: expected after retiring, else a death that fails its running task. */
+    private void exited(Slot slot) {
+        StartedWorker w = slot.worker;
+        int code = ExitCodes.of(w.process().exitValue(), w.connection().exitNotice());
+        List<Runnable> after = new ArrayList<>();
+        synchronized (this) {
+            slots.remove(slot);
+            slot.ended = true;
+            Job running = slot.inFlight.pollFirst();
+            if (running != null) {
+                Throwable why = running.timedOut ? timeout(running, slot)
+                        : running.cancelled ? new CancellationException("cancelled")
+                        : new WorkerDiedException(slot.name, w.process().pid(), code);
+                if (!running.timedOut && !running.cancelled && running.idempotent
+                        && running.attempts <= config.retryAttempts() && state == State.RUNNING) {
+                    queue.addFirst(running); // retry: idempotent by the user's word
+                } else {
+                    after.add(() -> running.answer.completeExceptionally(why));
+                }
+                running.slot = null;
+            }
+            // Those behind it had not started: they go back, in order, to the front of the queue.
+            for (Iterator<Job> it = slot.inFlight.descendingIterator(); it.hasNext(); ) {
+                Job job = it.next();
+                job.slot = null;
+                job.attempts--;
+                if (state == State.TERMINATED) {
+                    after.add(() -> job.answer.completeExceptionally(new CancellationException("the pool was terminated")));
+                } else {
+                    queue.addFirst(job);
+                }
+            }
+            slot.inFlight.clear();
+            if (state == State.CLOSED && !queue.isEmpty()) {
+                spawnForClosedPool();
+            }
+            if (slot.ready) {
+                replenish(); // a worker that never became ready was handled by startFailed
+            }
+            dispatch(after);
+            checkTerminated();
+        }
+        after.forEach(Runnable::run);
+        w.connection().failPending(id -> new WorkerDiedException(slot.name, w.process().pid(), code));
+    }
+
+    /** A closed pool still finishes its queue: if its workers died, it needs one. */
+    private void spawnForClosedPool() {
+        boolean anyAlive = slots.stream().anyMatch(s -> !s.ended);
+        if (!anyAlive) {
+            spawn();
+        }
+    }
+
+    private void checkTerminated() {
+        if (state == State.RUNNING || terminated.isDone()) {
+            return;
+        }
+        if (state == State.CLOSED && (!queue.isEmpty() || slots.stream().anyMatch(s -> !s.inFlight.isEmpty()))) {
+            return;
+        }
+        if (slots.isEmpty()) {
+            TIMERS.execute(() -> terminated.complete(null));
+        }
+    }
+}
