@@ -91,11 +91,11 @@ class SeedExamplesTest {
         ExampleRun r = ExampleRun.of(CustomProcessExample.class, LIMIT);
         assertEquals(0, r.exitCode(), r::output);
         long main = Long.parseLong(r.find("^main process pid: (\\d+)$"));
-        long child = Long.parseLong(r.find("^\\[WorkerProcess-1 \\d+\\] run\\(\\) in WorkerProcess-1, pid: (\\d+)$"));
+        long child = Long.parseLong(r.find("^\\[CustomProcess-1 \\d+\\] run\\(\\) in CustomProcess-1, pid: (\\d+)$"));
         assertEquals(r.pid(), main, r::output);
         assertNotEquals(main, child, r::output);
         int inParent = r.indexOf("run() in MainProcess, pid: " + main);
-        assertTrue(inParent > r.indexOf("run() in WorkerProcess-1"), r::output);
+        assertTrue(inParent > r.indexOf("run() in CustomProcess-1"), r::output);
         assertEquals(r.lines().get(inParent), "run() in MainProcess, pid: " + main); // untagged: printed here
     }
 
