@@ -289,6 +289,17 @@ class WorkerProcessTest {
     }
 
     @Test
+    void theJvmsOwnLoggingNeverReachesTheProtocolStream() throws Exception {
+        // -Xlog and -verbose print to stdout by default: the protocol stream of a worker.
+        WorkerProcess p = started(new WorkerProcess(Fixtures.Hello.class, "logs")
+                .addJvmOptions("-Xlog:gc*=debug", "-verbose:class", "-Xlog:os=info:stdout"));
+        p.join();
+        assertEquals(0, p.exitCode());
+        assertTrue(linesOf(p).contains("hello logs from <WorkerProcess name='" + p.getName() + "' pid=" + p.pid()
+                + " parent=" + ProcessHandle.current().pid() + ">"), () -> String.valueOf(linesOf(p).size()));
+    }
+
+    @Test
     void toStringLooksLikePythons() throws Exception {
         WorkerProcess p = new WorkerProcess(Fixtures.Exits.class, 0).setName("shown").setRuntime(RUNTIME);
         assertEquals("<WorkerProcess name='shown' initial>", p.toString());

@@ -18,7 +18,41 @@ public final class SpawnStarter implements WorkerStarter {
     static final List<String> DEFAULT_JVM_OPTIONS = List.of(
             "-XX:+UseSerialGC",      // one GC thread, smallest footprint, fastest start
             "-XX:-UsePerfData",      // no hsperfdata file in /tmp per worker
-            "-Xshare:auto");         // the JDK's class-data archive when it has one
+            "-Xshare:auto",          // the JDK's class-data archive when it has one
+            // The JVM's own log (warnings, -Xlog, -verbose) goes to stdout by default, which is
+            // the protocol stream here: send all of it to stderr instead.
+            "-Xlog:disable",
+            "-Xlog:all=warning:stderr:uptime,level,tags");
+
+    /**
+     * A user's JVM option, with any JVM log output moved from stdout to stderr: {@code -Xlog:gc}
+     * becomes {@code -Xlog:gc:stderr}, {@code -verbose:gc} becomes {@code -Xlog:gc:stderr}.
+     */
+    static String keepLogsOffStdout(String option) {
+        if (option.startsWith("-verbose:")) {
+            String what = option.substring("-verbose:".length());
+            return switch (what) {
+                case "gc" -> "-Xlog:gc:stderr";
+                case "class" -> "-Xlog:class+load=info,class+unload=info:stderr";
+                case "module" -> "-Xlog:module=info:stderr";
+                default -> option; // -verbose:jni prints through another path, to stderr
+            };
+        }
+        if (option.equals("-Xlog")) {
+            return "-Xlog:all=info:stderr";
+        }
+        if (option.startsWith("-Xlog:") && !option.equals("-Xlog:disable") && !option.startsWith("-Xlog:help")) {
+            String[] parts = option.substring("-Xlog:".length()).split(":", -1);
+            if (parts.length == 1) {
+                return option + ":stderr";
+            }
+            if (parts[1].isEmpty() || parts[1].equals("stdout")) {
+                parts[1] = "stderr";
+                return "-Xlog:" + String.join(":", parts);
+            }
+        }
+        return option;
+    }
 
     private final String javaExecutable;
     private final String classpath;
@@ -70,7 +104,9 @@ public final class SpawnStarter implements WorkerStarter {
         List<String> command = new ArrayList<>();
         command.add(javaExecutable);
         command.addAll(DEFAULT_JVM_OPTIONS);
-        command.addAll(spec.jvmOptions());
+        for (String option : spec.jvmOptions()) {
+            command.add(keepLogsOffStdout(option));
+        }
         command.add("-cp");
         boolean split = mainClass.equals(WorkerMain.class.getName()) && !Boolean.getBoolean("procwire.fullClasspath");
         command.add(split ? BootClasspath.VALUE : classpath);
