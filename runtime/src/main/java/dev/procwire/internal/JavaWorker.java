@@ -42,7 +42,7 @@ final class JavaWorker implements Transport.Listener {
     /** How long the worker waits for the runtime's Welcome. */
     private static final long WELCOME_TIMEOUT_MILLIS = 30_000;
     /** How long an exit may take (shutdown hooks) before the worker halts: within 2 s in all. */
-    private static final long EXIT_GRACE_MILLIS = 1_500;
+    private static final long EXIT_GRACE_MILLIS = Boolean.getBoolean(CdsArchive.DUMPING_PROPERTY) ? 20_000 : 1_500;
 
     private final StreamTransport transport;
     private final String workerId;

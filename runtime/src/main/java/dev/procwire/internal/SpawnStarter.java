@@ -99,16 +99,24 @@ public final class SpawnStarter implements WorkerStarter {
         }
     }
 
+    private static final class Cds {
+        static final CdsArchive ARCHIVE = CdsArchive.of(BootClasspath.VALUE);
+    }
+
     @Override
     public StartedWorker start(LaunchSpec spec) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(javaExecutable);
         command.addAll(DEFAULT_JVM_OPTIONS);
+        boolean split = mainClass.equals(WorkerMain.class.getName()) && !Boolean.getBoolean("procwire.fullClasspath");
+        CdsArchive.Use cds = split && Cds.ARCHIVE != null ? Cds.ARCHIVE.use() : null;
+        if (cds != null) {
+            command.addAll(cds.jvmOptions);
+        }
         for (String option : spec.jvmOptions()) {
             command.add(keepLogsOffStdout(option));
         }
         command.add("-cp");
-        boolean split = mainClass.equals(WorkerMain.class.getName()) && !Boolean.getBoolean("procwire.fullClasspath");
         command.add(split ? BootClasspath.VALUE : classpath);
         command.add(mainClass);
 
@@ -129,6 +137,9 @@ public final class SpawnStarter implements WorkerStarter {
             }
             Process process = builder.start();
             pipes.closeChildEnds();
+            if (cds != null) {
+                process.onExit().thenRun(() -> cds.exited(process.exitValue()));
+            }
             Transport transport = pipes.transport(
                     "pipes to worker " + spec.name() + " (pid " + process.pid() + ")", spec.maxFrameBytes());
             StderrCollector stderr = new StderrCollector(process.getErrorStream(), spec.name(), process.pid(), spec.output());
