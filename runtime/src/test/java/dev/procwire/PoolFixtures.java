@@ -69,4 +69,15 @@ final class PoolFixtures {
             return null;
         }
     }
+
+    /** A value only Java serialization carries. */
+    record Point(int x, int y) implements java.io.Serializable {}
+
+    /** Moves a point: its argument and result travel by Java serialization. */
+    static final class MovePoint implements Task<Point, Point> {
+        @Override
+        public Point call(Point p) {
+            return new Point(p.x() + 1, p.y() + 1);
+        }
+    }
 }

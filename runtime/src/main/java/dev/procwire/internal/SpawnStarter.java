@@ -113,6 +113,11 @@ public final class SpawnStarter implements WorkerStarter {
         if (cds != null) {
             command.addAll(cds.jvmOptions);
         }
+        List<String> allow = dev.procwire.codec.JavaSerializationCodec.allowList();
+        if (!allow.isEmpty()) {
+            // Java serialization was turned on here: the worker reads the same classes, no others.
+            command.add("-D" + dev.procwire.codec.JavaSerializationCodec.PROPERTY + "=" + String.join(";", allow));
+        }
         for (String option : spec.jvmOptions()) {
             command.add(keepLogsOffStdout(option));
         }

@@ -54,6 +54,7 @@ public final class WorkerMain {
                 new FileOutputStream(FileDescriptor.out), "pipes to runtime", maxFrame, threads);
         System.setOut(new PrintStream(new ForwardingOutputStream(transport, Output.Stream.STDOUT), true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(new ForwardingOutputStream(transport, Output.Stream.STDERR), true, StandardCharsets.UTF_8));
+        dev.procwire.codec.JavaSerializationCodec.enableFromProperty();
         new JavaWorker(transport, workerId, diagnostics).serve();
     }
 
