@@ -112,6 +112,10 @@ public class ChannelTransport implements Transport {
             // An empty buffer written below the length prepender completes after every frame
             // queued before it is written; only then is the output closed.
             ChannelHandlerContext below = channel.pipeline().context(FramePipeline.FRAME_ENCODER);
+            if (below == null) { // already closed (by the peer): its handlers are gone
+                channel.close();
+                return;
+            }
             below.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written ->
                     channel.shutdownOutput().addListener(f -> {
                         if (!f.isSuccess()) {

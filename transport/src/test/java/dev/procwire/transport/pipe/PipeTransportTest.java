@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.procwire.proto.v1.ErrorCode;
 import dev.procwire.proto.v1.Frame;
+import dev.procwire.transport.ConcurrentSenders;
 import dev.procwire.transport.FrameLimits;
 import dev.procwire.transport.RecordingListener;
 import dev.procwire.transport.Termination;
@@ -34,9 +35,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -148,49 +146,10 @@ class PipeTransportTest {
         Peer peer = cat();
         int threads = 4;
         int perThread = 2_500;
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            List<Future<List<CompletableFuture<Void>>>> senders = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                long thread = t;
-                senders.add(pool.submit(() -> {
-                    List<CompletableFuture<Void>> sends = new ArrayList<>();
-                    for (int i = 0; i < perThread; i++) {
-                        // every tenth frame is larger, so frames of different lengths interleave
-                        Frame frame = i % 10 == 0
-                                ? output(i % 700, thread * perThread + i)
-                                : heartbeat((thread << 32) | i);
-                        sends.add(peer.transport().send(frame));
-                    }
-                    return sends;
-                }));
-            }
-            List<CompletableFuture<Void>> all = new ArrayList<>();
-            for (Future<List<CompletableFuture<Void>>> sender : senders) {
-                all.addAll(sender.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
-            }
-            List<Frame> got = peer.listener().next(threads * perThread);
-            join(all);
-            int[] nextHeartbeat = new int[threads];
-            int outputs = 0;
-            for (Frame frame : got) {
-                if (frame.hasOutput()) {
-                    outputs++;
-                    continue;
-                }
-                long seq = frame.getHeartbeat().getSequence();
-                int thread = (int) (seq >>> 32);
-                int i = (int) seq;
-                if (nextHeartbeat[thread] % 10 == 0) {
-                    nextHeartbeat[thread]++; // that index was an Output frame
-                }
-                assertEquals(nextHeartbeat[thread], i, "order of thread " + thread);
-                nextHeartbeat[thread]++;
-            }
-            assertEquals(threads * perThread / 10, outputs);
-        } finally {
-            pool.shutdownNow();
-        }
+        List<CompletableFuture<Void>> all = ConcurrentSenders.send(peer.transport(), threads, perThread, WAIT);
+        List<Frame> got = peer.listener().next(threads * perThread);
+        join(all);
+        ConcurrentSenders.assertEachSendersOrder(got, threads, perThread);
     }
 
     @Test
