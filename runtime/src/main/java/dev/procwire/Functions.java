@@ -43,11 +43,16 @@ public final class Functions {
 
     /** Checks a function name, returning it. */
     public static String checkName(String name) {
+        return checkName(name, "function");
+    }
+
+    /** Checks the name of a {@code what} (a function, an actor kind) offered by name, returning it. */
+    static String checkName(String name, String what) {
         if (name == null || name.isEmpty()) {
-            throw new IllegalArgumentException("a function name must not be empty");
+            throw new IllegalArgumentException(what + " names must not be empty");
         }
         if (name.startsWith("java:") || name.startsWith("procwire.")) {
-            throw new IllegalArgumentException("function name \"" + name
+            throw new IllegalArgumentException(what + " name \"" + name
                     + "\" is reserved: names starting with \"java:\" or \"procwire.\" belong to the protocol");
         }
         return name;

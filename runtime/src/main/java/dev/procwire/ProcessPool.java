@@ -2,7 +2,9 @@ package dev.procwire;
 
 import dev.procwire.codec.Codecs;
 import dev.procwire.codec.ContentTypes;
+import dev.procwire.codec.ValueCodec;
 import dev.procwire.internal.PoolCore;
+import dev.procwire.internal.ProcessFields;
 import dev.procwire.internal.Protocol;
 import dev.procwire.proto.v1.Batch;
 import dev.procwire.proto.v1.BatchResult;
@@ -53,6 +55,8 @@ public final class ProcessPool implements AutoCloseable {
     private final ProcwireRuntime runtime;
     private final Duration taskTimeout;
     private final int window;
+    /** What the runtime holds to terminate this pool when it closes: one object, so disown finds it. */
+    private final AutoCloseable owner = this::terminate;
 
     private ProcessPool(Builder b) {
         this.runtime = b.runtime != null ? b.runtime : ProcwireRuntime.defaultRuntime();
@@ -61,7 +65,8 @@ public final class ProcessPool implements AutoCloseable {
                 b.prefetch, b.initializer, b.initArgument, b.retryAttempts, b.taskTimeout, b.cancelGrace,
                 List.copyOf(b.jvmOptions), Map.copyOf(b.environment), b.directory));
         this.window = Math.max(4, b.processes * b.prefetch * 2);
-        runtime.own(this::terminate);
+        runtime.own(owner);
+        core.terminated().thenRun(() -> runtime.disown(owner));
     }
 
     /** A pool of {@code processes} workers with default options. */
@@ -333,7 +338,6 @@ public final class ProcessPool implements AutoCloseable {
     @Override
     public void close() {
         core.close();
-        runtime.disown(this::terminate);
     }
 
     /** Waits for the workers to exit; call {@link #close()} or {@link #terminate()} first, as in Python. */
@@ -367,10 +371,115 @@ public final class ProcessPool implements AutoCloseable {
         return core.terminated().copy();
     }
 
+    // ---- actors
+
+    /**
+     * Creates an actor of class {@code type} in the least loaded worker and waits until it is
+     * built: the worker calls the class's no-argument constructor, then {@link Actor#init} with
+     * {@code initArgument}. The actor lives until {@link ActorRef#stop() stopped} or until its
+     * worker ends: the pool closed or terminated, or the worker died or retired after
+     * {@code maxTasksPerChild} tasks (see {@link ActorRef}).
+     *
+     * @throws RemoteException if the worker could not build it: {@code NOT_FOUND}, or
+     *     {@code TASK_FAILED} with what the constructor or {@code init} threw
+     * @throws IllegalArgumentException if another process cannot build the class
+     * @throws IllegalStateException if the pool is closed or terminated
+     */
+    public <M, R> ActorRef<M, R> actorOf(Class<? extends Actor<M, R>> type, Object initArgument) {
+        return await(actorOfAsync(type, initArgument));
+    }
+
+    /** As {@link #actorOf(Class, Object)} with no init argument. */
+    public <M, R> ActorRef<M, R> actorOf(Class<? extends Actor<M, R>> type) {
+        return actorOf(type, null);
+    }
+
+    /** As {@link #actorOf(Class, Object)}, for a kind registered in the workers with {@link Actors#register}. */
+    public <M, R> ActorRef<M, R> actorOf(String registeredName, Object initArgument) {
+        return await(this.<M, R>actorOfAsync(registeredName, initArgument));
+    }
+
+    /** As {@link #actorOf(Class, Object)}, without waiting: the future fails as that method would throw. */
+    public <M, R> CompletableFuture<ActorRef<M, R>> actorOfAsync(Class<? extends Actor<M, R>> type, Object initArgument) {
+        String why = ProcessFields.whyNotRebuildable(Objects.requireNonNull(type, "type"));
+        if (why != null) {
+            throw new IllegalArgumentException("actor class " + type.getName() + " " + why);
+        }
+        return newActor(Protocol.JAVA_PREFIX + type.getName(), ActorRef.nameOf(type), initArgument);
+    }
+
+    /** As {@link #actorOf(String, Object)}, without waiting. */
+    public <M, R> CompletableFuture<ActorRef<M, R>> actorOfAsync(String registeredName, Object initArgument) {
+        return newActor(Actors.checkName(registeredName), registeredName, initArgument);
+    }
+
+    private <M, R> CompletableFuture<ActorRef<M, R>> newActor(String kind, String name, Object initArgument) {
+        Payload init = Codecs.encode(initArgument);
+        return core.pickWorker().thenComposeAsync(
+                worker -> ActorRef.<M, R>create(worker, kind, name, init, runtime.userCallbacks()), runtime.userCallbacks());
+    }
+
+    // ---- for ProcessPoolExecutor and tests
+
+    /**
+     * Runs a {@link java.util.concurrent.Callable}'s {@code call()} or a {@link Runnable}'s
+     * {@code run()} in a worker, which rebuilds the object from its class and carried fields (see
+     * {@link ProcessPoolExecutor}). The future gives the callable's result, or
+     * {@code runnableResult} for a runnable.
+     *
+     * @throws IllegalArgumentException if a worker cannot rebuild it
+     */
+    <R> TaskFuture<R> applyRebuilt(Object task, R runnableResult) {
+        Class<?> type = task.getClass();
+        String kind = task instanceof java.util.concurrent.Callable<?> ? "Callable" : "Runnable";
+        String why = REBUILDABLE.get(type);
+        if (!why.isEmpty()) {
+            throw new IllegalArgumentException("a " + kind + " runs in a worker process, which rebuilds it from its "
+                    + "class and fields; " + type.getName() + " " + why + ". Give an object of a top-level or static "
+                    + "nested class with a no-argument constructor whose fields are plain data, or a Task class "
+                    + "and its argument: submit(MyTask.class, argument)");
+        }
+        Payload fields;
+        try {
+            fields = ValueCodec.INSTANCE.encode(ProcessFields.capture(task, Object.class));
+        } catch (ProcwireException e) {
+            throw new IllegalArgumentException(kind + " " + type.getName() + ": " + e.getMessage(), e);
+        }
+        PoolCore.Job job = new PoolCore.Job(Protocol.JAVA_PREFIX + type.getName(), fields, idempotent(type), taskTimeout);
+        core.submit(job);
+        return future(job, task instanceof java.util.concurrent.Callable<?> ? this::decode : payload -> runnableResult);
+    }
+
+    /**
+     * Takes back every task not yet given to a worker, in order, marked cancelled; the caller
+     * must complete their answers.
+     */
+    List<PoolCore.Job> drainQueue() {
+        return core.drainQueue();
+    }
+
+    /** The pids of the live workers. */
+    List<Long> workerPids() {
+        return core.workerPids();
+    }
+
     // ---- internals
 
+    /** Why a worker cannot rebuild a class ({@link ProcessFields#whyNotRebuildable}), or "" if it can. */
+    private static final ClassValue<String> REBUILDABLE = new ClassValue<>() {
+        @Override
+        protected String computeValue(Class<?> type) {
+            String why = ProcessFields.whyNotRebuildable(type);
+            return why == null ? "" : why;
+        }
+    };
+
     private static String function(Class<?> task) {
-        return Protocol.JAVA_PREFIX + Objects.requireNonNull(task, "task").getName();
+        String why = REBUILDABLE.get(Objects.requireNonNull(task, "task"));
+        if (!why.isEmpty()) {
+            throw new IllegalArgumentException("task class " + task.getName() + " " + why);
+        }
+        return Protocol.JAVA_PREFIX + task.getName();
     }
 
     private static boolean idempotent(Class<?> task) {

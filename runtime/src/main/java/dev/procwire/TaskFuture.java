@@ -22,6 +22,11 @@ public final class TaskFuture<R> extends CompletableFuture<R> {
         this.jobs = jobs;
     }
 
+    /** The pool jobs behind this future: one per message sent. */
+    List<PoolCore.Job> jobs() {
+        return jobs;
+    }
+
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
         for (PoolCore.Job job : jobs) {

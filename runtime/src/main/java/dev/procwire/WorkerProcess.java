@@ -13,7 +13,6 @@ import dev.procwire.proto.v1.Payload;
 import dev.procwire.proto.v1.RemoteError;
 import dev.procwire.proto.v1.Submit;
 import java.lang.reflect.Constructor;
-import java.lang.reflect.Modifier;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -238,20 +237,9 @@ public class WorkerProcess {
     }
 
     private static void checkRebuildable(Class<?> type, String what) {
-        if (type.isAnonymousClass() || type.isLocalClass() || type.isSynthetic() || type.isHidden()) {
-            throw new IllegalArgumentException(what + " " + type.getName() + " is an anonymous, local or lambda class, "
-                    + "which another process cannot load by name; use a top-level or static nested class");
-        }
-        if (type.isMemberClass() && !Modifier.isStatic(type.getModifiers())) {
-            throw new IllegalArgumentException(what + " " + type.getName() + " is an inner (non-static) class; "
-                    + "declare it static so another process can build it");
-        }
-        try {
-            Constructor<?> c = type.getDeclaredConstructor();
-            Objects.requireNonNull(c);
-        } catch (NoSuchMethodException e) {
-            throw new IllegalArgumentException(what + " " + type.getName() + " has no no-argument constructor, "
-                    + "which another process needs to build it");
+        String why = ProcessFields.whyNotRebuildable(type);
+        if (why != null) {
+            throw new IllegalArgumentException(what + " " + type.getName() + " " + why);
         }
     }
 

@@ -35,7 +35,8 @@ public final class Codecs {
         }
         throw new CodecException("cannot send " + ValueCodec.whyNot(value, 0)
                 + "; register a PayloadCodec for it"
-                + (value instanceof java.io.Serializable ? ", or allow its class with JavaSerializationCodec.enable(...)" : ""));
+                + (value instanceof java.io.Serializable
+                        ? ", or add its class to the Java serialization allow-list (JavaSerializationCodec.enable)" : ""));
     }
 
     /** Why {@code value} cannot be encoded, or {@code null} if some codec can encode it. */

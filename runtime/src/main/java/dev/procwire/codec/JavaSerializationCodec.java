@@ -80,9 +80,40 @@ public final class JavaSerializationCodec implements PayloadCodec {
         return c == null ? List.of() : c.allowed;
     }
 
+    /** Only values of an allowed class, which no built-in codec carries: the rest keep their errors. */
     @Override
     public boolean canEncode(Object value) {
-        return value instanceof Serializable && ValueCodec.whyNot(value, 0) != null;
+        return value instanceof Serializable && ValueCodec.whyNot(value, 0) != null && allows(value.getClass());
+    }
+
+    private boolean allows(Class<?> type) {
+        ObjectInputFilter.Status status = filter.checkInput(new ObjectInputFilter.FilterInfo() {
+            @Override
+            public Class<?> serialClass() {
+                return type;
+            }
+
+            @Override
+            public long arrayLength() {
+                return -1;
+            }
+
+            @Override
+            public long depth() {
+                return 1;
+            }
+
+            @Override
+            public long references() {
+                return 0;
+            }
+
+            @Override
+            public long streamBytes() {
+                return 0;
+            }
+        });
+        return status == ObjectInputFilter.Status.ALLOWED;
     }
 
     @Override

@@ -61,12 +61,14 @@ final class JavaWorker implements Transport.Listener {
     private volatile Welcome welcome;
     private volatile int terminatingSignal;
     private volatile boolean shuttingDown;
+    private final ActorHost actors;
 
     JavaWorker(StreamTransport transport, String workerId, PrintStream diagnostics) {
         this.transport = transport;
         this.workerId = workerId;
         this.diagnostics = diagnostics;
         this.targets = new Targets(workerId);
+        this.actors = new ActorHost(this::send, workerId, () -> welcome);
     }
 
     /** The built-in function that runs a Batch (PROTOCOL.md, "Batches"). */
@@ -87,7 +89,8 @@ final class JavaWorker implements Transport.Listener {
                 .setLanguage("java")
                 .setRuntime(System.getProperty("java.vm.name") + " " + System.getProperty("java.version"))
                 .addCapabilities("cancel")
-                .addCapabilities("heartbeat")).build());
+                .addCapabilities("heartbeat")
+                .addCapabilities(ActorHost.CAPABILITY)).build());
         try {
             if (!welcomed.await(WELCOME_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
                 diagnostics.println("procwire worker " + workerId + ": no Welcome from the runtime within "
@@ -132,12 +135,8 @@ final class JavaWorker implements Transport.Listener {
                             .setSequence(frame.getHeartbeat().getSequence()).setEcho(true)).build());
                 }
             }
-            case SHUTDOWN -> shutdown(frame.getShutdown().getGraceful(), frame.getShutdown().getGraceMillis());
-            case ACTOR_CREATE -> refuseRequest(frame.getActorCreate().getRequestId());
-            case ACTOR_ASK -> refuseRequest(frame.getActorAsk().getRequestId());
-            case ACTOR_STOP -> refuseRequest(frame.getActorStop().getRequestId());
-            case ACTOR_TELL -> diagnostics.println("procwire worker " + workerId + ": actor message dropped: "
-                    + "this worker did not offer the \"actors\" capability");
+            case SHUTDOWN -> actors.drainThen(frame.getShutdown(), this::shutdown); // actors first, then tasks
+            case ACTOR_CREATE, ACTOR_TELL, ACTOR_ASK, ACTOR_STOP -> actors.onFrame(frame);
             case PROTOCOL_ERROR -> refused(frame.getProtocolError());
             case BODY_NOT_SET -> { } // a newer runtime's frame: ignored, as PROTOCOL.md says
             default -> violation("unexpected " + frame.getBodyCase() + " frame from the runtime");
@@ -167,11 +166,6 @@ final class JavaWorker implements Transport.Listener {
                 .setCode(ErrorCode.PROTOCOL_VIOLATION).setMessage(message)).build());
         diagnostics.println("procwire worker " + workerId + ": " + message);
         exit(2);
-    }
-
-    private void refuseRequest(long requestId) {
-        fail(requestId, RemoteErrors.of(ErrorCode.PROTOCOL_VIOLATION, "UnsupportedOperation",
-                "this worker did not offer the \"actors\" capability", workerId));
     }
 
     // ---- tasks
@@ -289,7 +283,9 @@ final class JavaWorker implements Transport.Listener {
                     : error.getStackTrace());
             System.err.flush();
         }
-        send(answer);
+        if (!sendAnswer(s, answer)) {
+            succeeded = false;
+        }
         if (s.getExitWhenDone()) {
             exit(succeeded ? 0 : 1);
         }
@@ -438,6 +434,26 @@ final class JavaWorker implements Transport.Listener {
             transport.write(frame);
         } catch (IOException e) {
             // the runtime is gone; onTerminated ends the process
+        }
+    }
+
+    /**
+     * Sends a request's answer; one too large for a frame is replaced by a FRAME_TOO_LARGE
+     * failure, so the request is still answered exactly once. Returns false if it was replaced.
+     */
+    private boolean sendAnswer(Submit s, Frame answer) {
+        try {
+            transport.write(answer);
+            return true;
+        } catch (dev.procwire.transport.TransportException e) {
+            if (e.kind() != Termination.Kind.FRAME_TOO_LARGE) {
+                return true; // the runtime is gone
+            }
+            send(failure(s, RemoteErrors.of(ErrorCode.FRAME_TOO_LARGE, "FrameTooLarge",
+                    "the answer is too large to send: " + e.getMessage(), workerId)));
+            return false;
+        } catch (IOException e) {
+            return true; // the runtime is gone; onTerminated ends the process
         }
     }
 }

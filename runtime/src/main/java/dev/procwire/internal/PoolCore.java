@@ -85,6 +85,8 @@ public final class PoolCore {
         int done;
         int sent;
         final ArrayDeque<Job> inFlight = new ArrayDeque<>();
+        int lent; // things (actors) hosted by this worker, see pickWorker
+        CompletableFuture<Integer> exitCode;
 
         Slot(String name) {
             this.name = name;
@@ -110,6 +112,7 @@ public final class PoolCore {
     private final ArrayDeque<Job> queue = new ArrayDeque<>();
     private final List<Slot> slots = new ArrayList<>();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private final ArrayDeque<CompletableFuture<WorkerHandle>> workerWaiters = new ArrayDeque<>();
     private State state = State.RUNNING;
     private int startFailures;
 
@@ -170,12 +173,43 @@ public final class PoolCore {
         return cancelled;
     }
 
+    /**
+     * Takes every queued job out of the queue — none had reached a worker — and returns them in
+     * order, marked cancelled. Their answers are not completed: the caller must complete them.
+     */
+    public List<Job> drainQueue() {
+        synchronized (this) {
+            List<Job> drained = new ArrayList<>(queue);
+            queue.clear();
+            for (Job job : drained) {
+                job.cancelled = true;
+            }
+            if (state == State.CLOSED) {
+                retireIdle();
+                checkTerminated();
+            }
+            return drained;
+        }
+    }
+
+    /** The pids of the workers that are started and not known to have ended. */
+    public synchronized List<Long> workerPids() {
+        List<Long> pids = new ArrayList<>();
+        for (Slot slot : slots) {
+            if (slot.worker != null && !slot.ended) {
+                pids.add(slot.worker.process().pid());
+            }
+        }
+        return pids;
+    }
+
     /** No new tasks; the workers exit once every queued task has ended. Idempotent. */
     public void close() {
         List<Runnable> after = new ArrayList<>();
         synchronized (this) {
             if (state == State.RUNNING) {
                 state = State.CLOSED;
+                failWorkerWaiters(new IllegalStateException("the pool was closed"), after);
                 retireIdle();
                 checkTerminated();
             }
@@ -192,6 +226,7 @@ public final class PoolCore {
                 return;
             }
             state = State.TERMINATED;
+            failWorkerWaiters(new IllegalStateException("the pool was terminated"), after);
             for (Job job : queue) {
                 after.add(() -> job.answer.completeExceptionally(new CancellationException("the pool was terminated")));
             }
@@ -221,7 +256,80 @@ public final class PoolCore {
         return terminated;
     }
 
+    /**
+     * Lends a live, ready worker to host something of its own (an actor): the one with the
+     * least load (things lent plus tasks held), waiting for one while the pool starts. Fails if
+     * the pool is closed or terminated, or if no worker can start. The handle's release() gives
+     * the load back; the worker may still retire or die, which its exit code tells.
+     */
+    public CompletableFuture<WorkerHandle> pickWorker() {
+        synchronized (this) {
+            if (state != State.RUNNING) {
+                return CompletableFuture.failedFuture(new IllegalStateException("the pool is "
+                        + (state == State.CLOSED ? "closed" : "terminated") + "; it takes no new work"));
+            }
+            Slot slot = leastLoaded();
+            if (slot != null) {
+                return CompletableFuture.completedFuture(lend(slot));
+            }
+            CompletableFuture<WorkerHandle> waiter = new CompletableFuture<>();
+            workerWaiters.addLast(waiter);
+            replenish();
+            return waiter;
+        }
+    }
+
     // ---- under the lock
+
+    private Slot leastLoaded() {
+        Slot best = null;
+        for (Slot s : slots) {
+            if (s.ready && !s.retiring && !s.ended && s.worker != null
+                    && (best == null || s.lent + s.inFlight.size() < best.lent + best.inFlight.size())) {
+                best = s;
+            }
+        }
+        return best;
+    }
+
+    private WorkerHandle lend(Slot slot) {
+        slot.lent++;
+        StartedWorker w = slot.worker;
+        if (slot.exitCode == null) {
+            slot.exitCode = WorkerHandle.exitCodeOf(w);
+        }
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        return new WorkerHandle(slot.name, w.process().pid(), w.connection(), slot.exitCode, () -> {
+            if (released.compareAndSet(false, true)) {
+                synchronized (this) {
+                    slot.lent--;
+                }
+            }
+        });
+    }
+
+    private void serveWorkerWaiters(List<Runnable> after) {
+        while (state == State.RUNNING && !workerWaiters.isEmpty()) {
+            Slot slot = leastLoaded();
+            if (slot == null) {
+                return;
+            }
+            CompletableFuture<WorkerHandle> waiter = workerWaiters.pollFirst();
+            WorkerHandle handle = lend(slot);
+            after.add(() -> {
+                if (!waiter.complete(handle)) {
+                    handle.release();
+                }
+            });
+        }
+    }
+
+    private void failWorkerWaiters(Throwable why, List<Runnable> after) {
+        for (CompletableFuture<WorkerHandle> waiter : workerWaiters) {
+            after.add(() -> waiter.completeExceptionally(why));
+        }
+        workerWaiters.clear();
+    }
 
     /** Starts workers until the pool has its number of live, non-retiring ones. */
     private void replenish() {
@@ -296,6 +404,7 @@ public final class PoolCore {
             retireIdle();
         }
         dispatch(after);
+        serveWorkerWaiters(after);
         TIMERS.execute(() -> after.forEach(Runnable::run));
     }
 
@@ -324,6 +433,7 @@ public final class PoolCore {
                     after.add(() -> job.answer.completeExceptionally(why));
                 }
                 queue.clear();
+                failWorkerWaiters(why, after);
             } else if (startFailures < 3) {
                 replenish();
             }

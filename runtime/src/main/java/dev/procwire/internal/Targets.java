@@ -10,11 +10,13 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What a function name means in a Java worker: a registered function, a {@link Task} class
- * ({@code java:}), or a {@link WorkerProcess} subclass whose {@code run()} to call. Resolved
+ * ({@code java:}), a {@link WorkerProcess} subclass whose {@code run()} to call, or a
+ * {@link Callable} or {@link Runnable} class rebuilt from its carried fields. Resolved
  * once per name and kept. Internal.
  */
 final class Targets {
@@ -85,8 +87,22 @@ final class Targets {
                 return null;
             };
         }
-        throw new TargetUnavailable(className + " is neither a " + Task.class.getName() + " nor a "
-                + WorkerProcess.class.getName(), null);
+        if (Callable.class.isAssignableFrom(type) || Runnable.class.isAssignableFrom(type)) {
+            // Given to a ProcessPoolExecutor: rebuilt from its carried fields, then called.
+            return argument -> {
+                Object task = build(constructor);
+                Object fields = Codecs.decode(argument);
+                ProcessFields.restore(task, fields instanceof Map<?, ?> m ? m : Map.of(), Object.class);
+                if (task instanceof Callable<?> callable) {
+                    return callable.call();
+                }
+                ((Runnable) task).run();
+                return null;
+            };
+        }
+        throw new TargetUnavailable(className + " is none of " + Task.class.getName() + ", "
+                + WorkerProcess.class.getName() + ", " + Callable.class.getName() + " or " + Runnable.class.getName(),
+                null);
     }
 
     private static Constructor<?> constructor(Class<?> type) throws TargetUnavailable {

@@ -12,6 +12,7 @@ import dev.procwire.proto.v1.ProtocolError;
 import dev.procwire.proto.v1.Welcome;
 import dev.procwire.transport.Termination;
 import dev.procwire.transport.Transport;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,6 +27,9 @@ import java.util.function.LongFunction;
  * {@code callbacks}, so user code never runs on an I/O thread. Internal.
  */
 public final class WorkerConnection implements Transport.Listener {
+    /** The capabilities (PROTOCOL.md §12) this runtime uses when a worker offers them. */
+    private static final List<String> USED_CAPABILITIES = List.of("actors", "cancel");
+
     private final Transport transport;
     private final String workerId;
     private final String workerName;
@@ -40,6 +44,7 @@ public final class WorkerConnection implements Transport.Listener {
     private final AtomicLong nextRequestId = new AtomicLong(1);
     private volatile ExitNotice exitNotice;
     private volatile String protocolError;
+    private volatile List<String> agreed = List.of();
     private OutputAssembler stdout;
     private OutputAssembler stderr;
 
@@ -86,6 +91,11 @@ public final class WorkerConnection implements Transport.Listener {
 
     public Transport transport() {
         return transport;
+    }
+
+    /** Whether {@code capability} was agreed in the handshake: offered by the worker, used by us. */
+    public boolean agreed(String capability) {
+        return agreed.contains(capability);
     }
 
     /**
@@ -160,12 +170,14 @@ public final class WorkerConnection implements Transport.Listener {
         }
         stdout = new OutputAssembler(workerName, hello.getPid(), OutputLine.Stream.STDOUT, output);
         stderr = new OutputAssembler(workerName, hello.getPid(), OutputLine.Stream.STDERR, output);
+        agreed = hello.getCapabilitiesList().stream().filter(USED_CAPABILITIES::contains).distinct().toList();
         transport.send(Frame.newBuilder().setWelcome(Welcome.newBuilder()
                 .setProtocolVersion(chosen)
                 .setWorkerName(workerName)
                 .setRuntimePid(runtimePid)
                 .setMaxFrameBytes(maxFrameBytes)
-                .setMaxConcurrentTasks(maxConcurrentTasks)).build());
+                .setMaxConcurrentTasks(maxConcurrentTasks)
+                .addAllCapabilities(agreed)).build());
         callbacks.execute(() -> ready.complete(hello));
     }
 

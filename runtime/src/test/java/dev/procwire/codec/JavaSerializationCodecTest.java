@@ -16,6 +16,9 @@ class JavaSerializationCodecTest {
     /** Allowed by the test's list. */
     record Point(int x, int y) implements Serializable {}
 
+    /** Allowed, but holds something that is not serializable. */
+    record Holder(Object inside) implements Serializable {}
+
     @Test
     void anAllowedClassRoundTripsAndOthersAreRefusedBothWays() throws Exception {
         JavaSerializationCodec.enable("dev.procwire.codec.*");
@@ -25,7 +28,11 @@ class JavaSerializationCodecTest {
 
         CodecException sending = assertThrows(CodecException.class, () -> Codecs.encode(new AtomicInteger(3)));
         assertTrue(sending.getMessage().contains("java.util.concurrent.atomic.AtomicInteger"), sending.getMessage());
-        assertTrue(sending.getMessage().contains("allow-list"), sending.getMessage());
+        assertTrue(sending.getMessage().contains("Java serialization allow-list"), sending.getMessage());
+        // An allowed class whose fields are not serializable is refused when sending, naming why.
+        CodecException inner = assertThrows(CodecException.class, () -> Codecs.encode(new Holder(new Object())));
+        assertTrue(inner.getMessage().contains("cannot serialize a dev.procwire.codec.JavaSerializationCodecTest$Holder"),
+                inner.getMessage());
 
         // A peer naming a class outside the list is refused before anything of it is built.
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
