@@ -362,6 +362,9 @@ public final class PoolCore {
     }
 
     private void started(Slot slot, StartedWorker w) {
+        synchronized (this) {
+            slot.worker = w; // before the callbacks below: exited() reads it, and may run at once
+        }
         w.process().onExit().thenRun(() -> w.connection().closed()
                 .completeOnTimeout(null, 1, TimeUnit.SECONDS)
                 .thenRun(() -> exited(slot)));
@@ -371,7 +374,9 @@ public final class PoolCore {
             }
         });
         synchronized (this) {
-            slot.worker = w;
+            if (slot.ended) {
+                return; // it died already; exited() replaced it
+            }
             if (state == State.TERMINATED) {
                 w.process().destroyForcibly();
                 return;
@@ -442,13 +447,25 @@ public final class PoolCore {
         after.forEach(Runnable::run);
     }
 
-    /** Sends queued jobs to workers with room for them. */
+    /**
+     * Sends queued jobs to workers with room for them. A job with a timeout goes only to a worker
+     * holding nothing: its budget is counted from when the worker reads it (PROTOCOL.md §7), so
+     * waiting there behind another task would eat it.
+     */
     private void dispatch(List<Runnable> after) {
         if (queue.isEmpty()) {
             return;
         }
+        // Idle workers first, one task each, so work spreads over the pool; only then does each
+        // worker get its next task ahead (prefetch).
         for (Slot slot : slots) {
-            while (slot.accepts() && !queue.isEmpty()) {
+            if (slot.inFlight.isEmpty() && slot.accepts() && !queue.isEmpty()) {
+                send(slot, queue.pollFirst(), after);
+            }
+        }
+        for (Slot slot : slots) {
+            while (slot.accepts() && !queue.isEmpty()
+                    && (queue.peekFirst().timeout == null || slot.inFlight.isEmpty())) {
                 send(slot, queue.pollFirst(), after);
             }
         }
@@ -587,8 +604,8 @@ public final class PoolCore {
             if (state == State.CLOSED && !queue.isEmpty()) {
                 spawnForClosedPool();
             }
-            if (slot.ready) {
-                replenish(); // a worker that never became ready was handled by startFailed
+            if (slot.ready || config.initializer() == null) {
+                replenish(); // one that died in its initializer was handled by startFailed
             }
             dispatch(after);
             checkTerminated();

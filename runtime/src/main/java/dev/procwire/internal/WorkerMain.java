@@ -9,7 +9,6 @@ import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.channels.Channels;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,7 +40,7 @@ public final class WorkerMain {
         // Stdin is read through a FileChannel, not a FileInputStream: closing the channel wakes a
         // thread blocked in read(2), while a thread left blocked in a FileInputStream read holds
         // up JVM exit by 300 ms (HotSpot waits that long for threads in native code to return).
-        InputStream stdin = Channels.newInputStream(new FileInputStream(FileDescriptor.in).getChannel());
+        InputStream stdin = new PipeInputStream(new FileInputStream(FileDescriptor.in).getChannel());
         // One pool for reading and for tasks: the thread that reads a Submit runs it, and an idle
         // pooled thread (parked, not in native code) takes over reading.
         AtomicInteger threadNumber = new AtomicInteger();
