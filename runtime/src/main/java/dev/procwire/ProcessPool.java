@@ -641,6 +641,8 @@ public final class ProcessPool implements AutoCloseable {
         private final ArrayDeque<Chunk<R>> inFlight = new ArrayDeque<>();
         private final LinkedBlockingQueue<Chunk<R>> completed = new LinkedBlockingQueue<>();
         private final ArrayDeque<Outcome<R>> ready = new ArrayDeque<>();
+        /** Why the pool took no more chunks (it was closed or terminated): the input stops there. */
+        private IllegalStateException refused;
 
         ResultIterator(String function, Iterator<?> source, int chunksize, boolean idempotent, boolean ordered) {
             this.function = function;
@@ -649,15 +651,27 @@ public final class ProcessPool implements AutoCloseable {
             this.idempotent = idempotent;
             this.ordered = ordered;
             fill();
+            if (refused != null) {
+                throw refused;
+            }
         }
 
         private void fill() {
-            while (inFlight.size() < window && source.hasNext()) {
+            while (refused == null && inFlight.size() < window && source.hasNext()) {
                 List<Payload> args = new ArrayList<>(chunksize);
                 while (args.size() < chunksize && source.hasNext()) {
                     args.add(Codecs.encode(source.next()));
                 }
-                Chunk<R> chunk = submitChunk(function, args, idempotent);
+                Chunk<R> chunk;
+                try {
+                    chunk = submitChunk(function, args, idempotent);
+                } catch (IllegalStateException e) {
+                    // The items already sent are still answered; the rest of the input cannot run.
+                    refused = new IllegalStateException(e.getMessage() + ": this imap pulls its input lazily, so the "
+                            + "items not sent before the pool was closed cannot run; consume an imap before closing "
+                            + "its pool, or use map", e);
+                    return;
+                }
                 inFlight.addLast(chunk);
                 if (!ordered) {
                     chunk.job.answer.whenComplete((v, e) -> completed.add(chunk));
@@ -667,12 +681,20 @@ public final class ProcessPool implements AutoCloseable {
 
         @Override
         public boolean hasNext() {
-            return !ready.isEmpty() || !inFlight.isEmpty() || source.hasNext();
+            return !ready.isEmpty() || !inFlight.isEmpty() || refused != null || source.hasNext();
         }
 
+        /**
+         * The next result. Throws the item's failure if it failed, and
+         * {@link IllegalStateException} once the results of the items sent are used up if the pool
+         * was closed or terminated before the input was.
+         */
         @Override
         public R next() {
             if (ready.isEmpty()) {
+                if (refused != null && inFlight.isEmpty()) {
+                    throw refused;
+                }
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
