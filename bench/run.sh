@@ -4,7 +4,8 @@
 #   1. builds bench (and what it depends on) if any source or pom is newer than the last build;
 #   2. runs the peer suite once ($SHARED/bench/run.sh, ~75 s);
 #   3. runs the procwire figures: unpinned (spawn, spawn phases, round trip), then the round trip
-#      with PIN=0,0 (_1cpu) and PIN=0,1 (_2cpu);
+#      with PIN=0,0 (_1cpu) and PIN=0,1 (_2cpu), then the process-pool rows (pool: map/imap/apply
+#      on ProcessPool(2); cpu: prime counting in 1 vs 2 worker processes);
 #   4. prints one side-by-side table on stdout and saves table + raw lines to
 #      bench/results/run-YYYYMMDD-HHMM.txt.
 # Raw `name: value unit` lines go to stderr as they are measured.
@@ -98,6 +99,7 @@ start=$SECONDS
     pw spawn phases rtt
     pwp 0,0 1cpu rtt
     pwp 0,1 2cpu rtt
+    pw pool cpu
 } | tee "$W/pw.txt" >&2
 echo "# procwire took $((SECONDS - start)) s" >&2
 

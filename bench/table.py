@@ -12,12 +12,57 @@ LINE = re.compile(r"^([a-z0-9_]+): (\S+) (\S+)\s*$")
 ROW = re.compile(r"^([a-z0-9_]+)\s+(\S+)\s+(\S+)\s*$")
 
 # (label, procwire, C limit, python, target) -- target: (against, factor, text) or None.
-#   against "c": pass if pw <= factor * C;  "py": pass if pw <= factor * python.
+#   against "c": pass if pw <= factor * C;  "py": pass if pw <= factor * python;
+#   "py>=": pass if pw >= factor * python (throughputs);  "abs>=": pass if pw >= factor.
+# None in the C column: no C figure for that row.
 ROWS = [
     ("spawn-to-ready", "pw_spawn_ready", "c_java_hello", "py_spawn_spawn", ("c", 2.0, "pw <= 2 x C")),
     ("round trip (unpinned)", "pw_apply_rtt", "c_pipe_rtt", "py_apply_rtt", ("py", 0.25, "pw <= py / 4")),
     ("round trip same core", "pw_apply_rtt_1cpu", "c_pipe_rtt_1cpu", "py_pipe_rtt_1cpu", None),
     ("round trip cross core", "pw_apply_rtt_2cpu", "c_pipe_rtt_2cpu", "py_pipe_rtt_2cpu", None),
+    ("pool map chunksize 1", "pw_pool_map_tiny_chunk1", None, "py_pool_map_tiny_chunk1", ("py>=", 4.0, "pw >= 4 x py")),
+    ("pool map default chunks", "pw_pool_map_tiny", None, "py_pool_map_tiny", ("py>=", 2.0, "pw >= 2 x py")),
+    ("pool imap chunksize 1", "pw_pool_imap_tiny", None, "py_pool_imap_tiny", None),
+    ("pool apply sequential", "pw_apply_seq", "c_pipe_rtt", "py_apply_rtt", ("py", 0.25, "pw <= py / 4")),
+    ("executor submit", "pw_executor_submit", "c_pipe_rtt", "py_executor_submit", None),
+    ("executor throughput", "pw_executor_submit_tput", None, "py_executor_submit_tput", None),
+    ("cpu 1 process", "pw_cpu_1proc", None, "py_cpu_1proc", None),
+    ("cpu 2 processes", "pw_cpu_2proc", None, "py_cpu_2proc", None),
+    ("cpu speedup", "pw_cpu_speedup", None, "py_cpu_speedup", ("abs>=", 1.9, "pw >= 1.9x")),
+    ("cpu speedup, equal work", "pw_cpu_equal_speedup", None, "py_cpu_speedup", ("abs>=", 1.9, "pw >= 1.9x")),
+    ("  1 proc, below 2,000,000", "pw_cpu_equal_1proc", None, "py_cpu_1proc", None),
+    ("  2 procs, below 2,000,000", "pw_cpu_equal_2proc", None, "py_cpu_2proc", None),
+]
+POOL_DETAIL = [
+    ("pw_pool_map_tiny_chunk1_cpu_parent", "CPU time per task of the bench JVM during the timed map chunksize 1 reps"),
+    ("pw_pool_map_tiny_chunk1_cpu_workers", "same, both workers together (their /proc CPU time)"),
+    ("pw_pool_map_tiny_cpu_parent", "CPU per task, bench JVM, map default chunks"),
+    ("pw_pool_map_tiny_cpu_workers", "CPU per task, workers, map default chunks"),
+    ("pw_pool_imap_tiny_cpu_parent", "CPU per task, bench JVM, imap chunksize 1"),
+    ("pw_pool_imap_tiny_cpu_workers", "CPU per task, workers, imap chunksize 1"),
+    ("pw_apply_seq_cpu_parent", "CPU per sequential apply, bench JVM"),
+    ("pw_apply_seq_cpu_workers", "CPU per sequential apply, workers"),
+    ("pw_executor_submit_cpu_parent", "CPU per sequential submit().get(), bench JVM"),
+    ("pw_executor_submit_cpu_workers", "CPU per sequential submit().get(), workers"),
+    ("pw_executor_submit_tput_cpu_parent", "CPU per task, bench JVM, 20000 submits then wait"),
+    ("pw_executor_submit_tput_cpu_workers", "CPU per task, workers, 20000 submits then wait"),
+]
+CPU_DETAIL = [
+    ("pw_cpu_inproc", "the count in the bench JVM itself (what py_cpu_1proc measures in Python)"),
+    ("pw_cpu_2proc_started", "2proc: until both workers were up (startAsync done)"),
+    ("pw_cpu_2proc_compute", "2proc: the longer of the two workers' own count times"),
+    ("pw_cpu_pool_1proc", "the count on a started, warm pool of 1 worker (map of 1 part)"),
+    ("pw_cpu_pool_1proc_compute", "  its worker's own count time"),
+    ("pw_cpu_pool_2proc", "the count on a started, warm pool of 2 workers (map of 2 parts, chunksize 1)"),
+    ("pw_cpu_pool_2proc_compute", "  the longer of the parts' own count times"),
+    ("pw_cpu_pool_2proc_lead", "  map called until the first part began"),
+    ("pw_cpu_pool_2proc_tail", "  the last part done until map returned"),
+    ("pw_cpu_pool_2proc_workers_used", "  distinct workers that ran the 2 parts (most in any rep)"),
+    ("pw_cpu_pool_speedup", "pool_1proc / pool_2proc"),
+    ("pw_cpu_pool_2proc_prefetch1", "pool of 2 built with prefetch(1)"),
+    ("pw_cpu_pool_2proc_prefetch1_compute", "  the longer of the parts' own count times"),
+    ("pw_cpu_pool_2proc_prefetch1_workers_used", "  distinct workers that ran the 2 parts"),
+    ("pw_cpu_pool_speedup_prefetch1", "pool_1proc / pool_2proc_prefetch1"),
 ]
 PHASES = [
     ("pw_spawn_ready_min", "fastest of the 20 spawn-to-ready runs"),
@@ -28,27 +73,37 @@ PHASES = [
 ]
 
 
+FAILED = re.compile(r"^# FAILED (?!\()(.*)$")  # the harness's own failure lines (not run.sh's "# FAILED (rc)")
+
+
 def read(paths):
     vals = {}
+    failures = []
     for p in paths:
         with open(p, encoding="utf-8") as f:
             for line in f:
+                fm = FAILED.match(line)
+                if fm and fm.group(1).strip() not in failures:
+                    failures.append(fm.group(1).strip())
                 m = LINE.match(line) or ROW.match(line)
                 if m:
                     try:
                         vals[m.group(1)] = (float(m.group(2)), m.group(3), m.group(2))
                     except ValueError:
                         pass
+    read.failures = failures
     return vals
 
 
 def cell(vals, name):
-    if name in vals:
+    if name is not None and name in vals:
         return f"{vals[name][2]} {vals[name][1]}"
     return "-"
 
 
 def ratio(vals, a, b):
+    if a is None or b is None:
+        return "-"
     if a in vals and b in vals and vals[b][0] > 0 and vals[a][1] == vals[b][1]:
         return f"{vals[a][0] / vals[b][0]:.2f}x"
     return "-"
@@ -62,11 +117,17 @@ def main():
         verdict, text = "-", "-"
         if target:
             against, factor, text = target
-            ref = c if against == "c" else py
-            if pw in vals and ref in vals and vals[pw][1] == vals[ref][1]:
-                verdict = "PASS" if vals[pw][0] <= factor * vals[ref][0] else "MISS"
+            if against == "abs>=":
+                verdict = ("PASS" if vals[pw][0] >= factor else "MISS") if pw in vals else "n/a"
             else:
-                verdict = "n/a"
+                ref = c if against == "c" else py
+                if pw in vals and ref in vals and vals[pw][1] == vals[ref][1]:
+                    if against == "py>=":
+                        verdict = "PASS" if vals[pw][0] >= factor * vals[ref][0] else "MISS"
+                    else:
+                        verdict = "PASS" if vals[pw][0] <= factor * vals[ref][0] else "MISS"
+                else:
+                    verdict = "n/a"
         rows.append((label, cell(vals, pw), cell(vals, c), cell(vals, py),
                      ratio(vals, pw, c), ratio(vals, pw, py), text, verdict))
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
@@ -74,15 +135,31 @@ def main():
         print("  ".join(v.ljust(widths[i]) if i == 0 or i >= 6 else v.rjust(widths[i])
                         for i, v in enumerate(r)).rstrip())
     print()
-    print("columns: procwire = pw_spawn_ready | pw_apply_rtt[_1cpu|_2cpu];  C limit = c_java_hello | "
-          "c_pipe_rtt[_1cpu|_2cpu];")
-    print("         Python = py_spawn_spawn (context, no target) | py_apply_rtt (Pool.apply) | "
-          "py_pipe_rtt_1cpu/_2cpu (Pipe ping-pong, closest pinned Python figure)")
+    print("figures (procwire | C limit | Python), one line per row:")
+    for label, pw, c, py, _ in ROWS:
+        print(f"  {label:<24} {pw} | {c or '-'} | {py}")
+    print("notes: py_spawn_spawn is context (no target); py_apply_rtt is Pool.apply; py_pipe_rtt_1cpu/_2cpu is Pipe")
+    print("       ping-pong, the closest pinned Python figure. pw_apply_rtt: internal API, direct executor; pw_apply_seq:")
+    print("       public ProcessPool.apply. Pool rows: ProcessPool.builder().processes(2), started and warmed before timing,")
+    print("       tasks/s = median of 3 reps (N 200000 default chunks, 20000 chunksize 1), as py_pool.py; executor rows:")
+    print("       ProcessPoolExecutor.create(2), submit(Square, 1). cpu rows: primes < 200000, median of 5 ms;")
+    print("       pw_cpu_1proc/_2proc = 1/2 worker JVMs started, run, joined (py_cpu_1proc runs in-process, no start).")
     print("pinning: _1cpu = PIN=0,0 (parent and worker on CPU 0), _2cpu = PIN=0,1 (parent CPU 0, worker CPU 1)")
     print()
     print("spawn detail:")
     for name, what in PHASES:
         print(f"  {name:<20} {cell(vals, name):>12}  {what}")
+    for title, rows in (("pool detail", POOL_DETAIL), ("cpu detail", CPU_DETAIL)):
+        if any(name in vals for name, _ in rows):
+            print()
+            print(f"{title}:")
+            for name, what in rows:
+                print(f"  {name:<40} {cell(vals, name):>13}  {what}")
+    if read.failures:
+        print()
+        print("failed figures (no value above):")
+        for f in read.failures:
+            print(f"  {f}")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * lines on stdout, as the peer scripts do.
  *
  * <pre>
- *   java -cp bench/target/classes:$(cat bench/target/classpath.txt) dev.procwire.bench.Bench [spawn] [phases] [rtt]
+ *   java -cp bench/target/classes:$(cat bench/target/classpath.txt) dev.procwire.bench.Bench [spawn] [phases] [rtt] [pool] [cpu]
  * </pre>
  *
  * <ul>
@@ -42,6 +42,7 @@ import java.util.concurrent.TimeUnit;
  *       and transport up) and {@code pw_spawn_hello} (its {@code connection().ready()} completes).
  *   <li>{@code rtt}: {@code pw_apply_rtt} us, sequential Submit(Square, 7) -> Result over the pipes of one
  *       serving worker (internal API, callbacks on a direct executor), median of 10000 after 20000 warm-up (the JIT has compiled the path by then; Python has no JIT to wait for).
+ *   <li>{@code pool}, {@code cpu}: the process-pool rows, see {@link PoolBench}.
  * </ul>
  *
  * Env {@code PIN=P,C}: this JVM (all its threads) is pinned to CPU P at start, so the worker it spawns
@@ -84,7 +85,7 @@ public final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
-        Set<String> what = new LinkedHashSet<>(args.length == 0 ? List.of("spawn", "phases", "rtt") : Arrays.asList(args));
+        Set<String> what = new LinkedHashSet<>(args.length == 0 ? List.of("spawn", "phases", "rtt", "pool", "cpu") : Arrays.asList(args));
         int[] pin = parsePin(System.getenv("PIN"));
         if (pin != null) {
             pinProcess(ProcessHandle.current().pid(), pin[0]);
@@ -96,14 +97,18 @@ public final class Bench {
                     case "spawn" -> spawn();
                     case "phases" -> phases();
                     case "rtt" -> rtt(pin);
+                    case "pool" -> PoolBench.pool();
+                    case "cpu" -> PoolBench.cpu();
                     default -> {
-                        System.err.println("usage: Bench [spawn] [phases] [rtt]   (env PIN=P,C pins parent/worker)");
+                        System.err.println("usage: Bench [spawn] [phases] [rtt] [pool] [cpu]   (env PIN=P,C pins parent/worker)");
                         System.exit(2);
                     }
                 }
             } catch (Exception e) {
                 failed++;
-                System.err.println("# FAILED Bench " + w + ": " + e);
+                // On stdout too, so run.sh records it beside the figures; the stack trace goes to stderr.
+                System.out.println("# FAILED Bench " + w + ": " + String.valueOf(e).replace('\n', ' '));
+                System.out.flush();
                 e.printStackTrace();
             }
         }
@@ -267,13 +272,13 @@ public final class Bench {
         }
     }
 
-    private static double median(double[] sorted) {
+    static double median(double[] sorted) {
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     /** As the peer's common.out: 0 decimals from 1000, 1 from 10, else 3. */
-    private static void out(String name, double value, String unit) {
+    static void out(String name, double value, String unit) {
         String fmt = value >= 1000 ? "%.0f" : value >= 10 ? "%.1f" : "%.3f";
         System.out.println(name + ": " + String.format(Locale.ROOT, fmt, value) + " " + unit);
         System.out.flush();
