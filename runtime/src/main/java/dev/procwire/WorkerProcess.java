@@ -55,6 +55,7 @@ public class WorkerProcess {
     private final List<String> jvmOptions = new ArrayList<>();
     private final Map<String, String> environment = new LinkedHashMap<>();
     private Path directory;
+    private final Map<String, Connection> connections = new LinkedHashMap<>();
 
     private boolean runningInChild; // set in the child on the instance whose run() it calls
     private volatile StartedWorker worker;
@@ -144,6 +145,23 @@ public class WorkerProcess {
         return this;
     }
 
+    /**
+     * Hands {@code end} to the child when it starts: there {@link Connection#inherited(String)}
+     * returns it under {@code name}, and the two processes talk without this one in between
+     * (Python passes {@code child_conn} in {@code args}). From {@code start()} on the end is the
+     * child's: it cannot be used here, and this process closes its copy once the child has it,
+     * or has exited without taking it, so the other end sees end of stream when the child dies.
+     *
+     * @throws IllegalArgumentException if the name is not 1 to 64 letters, digits, '.', '_', '-'
+     * @throws IllegalStateException if the end is closed, or after start()
+     */
+    public WorkerProcess addConnection(String name, Connection end) {
+        checkNotStarted("hand a connection to");
+        ConnectionHandoff.check(name, end);
+        connections.put(name, end);
+        return this;
+    }
+
     /** Sets the worker's working folder. */
     public WorkerProcess setDirectory(Path directory) {
         checkNotStarted("change the folder of");
@@ -192,7 +210,32 @@ public class WorkerProcess {
             startRequested = true;
         }
         ProcwireRuntime rt = runtime != null ? runtime : ProcwireRuntime.defaultRuntime();
-        return rt.launch(this, jvmOptions, environment, directory).thenAccept(w -> started(rt, w, submit));
+        if (connections.isEmpty()) {
+            return rt.launch(this, jvmOptions, environment, directory).thenAccept(w -> started(rt, w, submit));
+        }
+        ConnectionHandoff handoff;
+        try {
+            handoff = ConnectionHandoff.offer(connections, "worker " + name);
+        } catch (java.io.IOException e) {
+            throw new WorkerStartException("worker " + name + " could not be given its connections: " + e.getMessage(),
+                    null, e);
+        }
+        Map<String, String> env = new LinkedHashMap<>(environment);
+        env.putAll(handoff.childEnvironment());
+        CompletableFuture<StartedWorker> launched;
+        try {
+            launched = rt.launch(this, jvmOptions, env, directory);
+        } catch (RuntimeException e) {
+            handoff.close(); // no child: the ends stay here
+            throw e;
+        }
+        return launched.whenComplete((w, e) -> {
+            if (e != null) {
+                handoff.close();
+            } else {
+                handoff.deliverTo(w.process().toHandle());
+            }
+        }).thenAccept(w -> started(rt, w, submit));
     }
 
     private void started(ProcwireRuntime rt, StartedWorker w, Submit submit) {

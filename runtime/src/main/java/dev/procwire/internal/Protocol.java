@@ -10,6 +10,9 @@ public final class Protocol {
     public static final String ENV_WORKER_ID = "PROCWIRE_WORKER_ID";
     public static final String ENV_TOKEN = "PROCWIRE_TOKEN";
     public static final String ENV_MAX_FRAME = "PROCWIRE_MAX_FRAME";
+    /** Where a worker collects the Connection ends handed to it, and the token it must show. */
+    public static final String ENV_CONNECTIONS = "PROCWIRE_CONNECTIONS";
+    public static final String ENV_CONNECTIONS_TOKEN = "PROCWIRE_CONNECTIONS_TOKEN";
     /** Java workers only: the application classpath, loaded apart from procwire's own. */
     public static final String ENV_CLASSPATH = "PROCWIRE_CLASSPATH";
     /** Test hook: a worker announces these versions instead of its own ("min..max"). */

@@ -108,7 +108,9 @@ public final class SpawnStarter implements WorkerStarter {
         List<String> command = new ArrayList<>();
         command.add(javaExecutable);
         command.addAll(DEFAULT_JVM_OPTIONS);
-        boolean split = mainClass.equals(WorkerMain.class.getName()) && !Boolean.getBoolean("procwire.fullClasspath");
+        // A worker handed Connections needs Netty and junixsocket beside procwire on its own classpath.
+        boolean split = mainClass.equals(WorkerMain.class.getName()) && !Boolean.getBoolean("procwire.fullClasspath")
+                && !spec.environment().containsKey(Protocol.ENV_CONNECTIONS);
         CdsArchive.Use cds = split && Cds.ARCHIVE != null ? Cds.ARCHIVE.use() : null;
         if (cds != null) {
             command.addAll(cds.jvmOptions);
@@ -134,6 +136,9 @@ public final class SpawnStarter implements WorkerStarter {
             if (spec.directory() != null) {
                 builder.directory(new File(spec.directory().toString()));
             }
+            // a worker's own children never see the connections handed to it
+            builder.environment().remove(Protocol.ENV_CONNECTIONS);
+            builder.environment().remove(Protocol.ENV_CONNECTIONS_TOKEN);
             builder.environment().putAll(spec.environment());
             builder.environment().put(Protocol.ENV_WORKER_ID, spec.workerId());
             builder.environment().put(Protocol.ENV_MAX_FRAME, Integer.toString(spec.maxFrameBytes()));
