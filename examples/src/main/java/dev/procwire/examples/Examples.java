@@ -38,7 +38,7 @@ public final class Examples {
         }
     }
 
-    /** Every example, in tour order. Add new ones here (the pool examples come later). */
+    /** Every example, in tour order. Add new ones here, in the order of the seed document. */
     public static final List<Example> REGISTRY = List.of(
             new Example("child-process", ChildProcess.class,
                     "하위 프로세스 활용 (Using a child process)",
@@ -61,7 +61,28 @@ public final class Examples {
                     "a WorkerProcess subclass overriding run(); run() called directly runs in the parent"),
             new Example("threads-versus-processes", ThreadsVersusProcesses.class,
                     "GIL, GIL effeciency, GIL 작업 (The GIL and working around it)",
-                    "count primes on threads and in worker processes; why Java differs from Python"));
+                    "count primes on threads and in worker processes; why Java differs from Python"),
+            new Example("executor", PoolVersusExecutor.class,
+                    "multiprocessing pool VS concurrent.futures (Pool versus ProcessPoolExecutor)",
+                    "ProcessPoolExecutor.submit(...).get(): the pool's engine behind Java's ExecutorService"),
+            new Example("pool-context-manager", PoolContextManager.class,
+                    "context manager (A pool in a with block)",
+                    "try-with-resources over ProcessPool(4): map(task, range(10)) prints [0, 1, 4, ..., 81]"),
+            new Example("apply", Apply.class,
+                    "apply",
+                    "apply() hands one task to the pool and blocks until its result: 16 9 4 1"),
+            new Example("apply-async", ApplyAsync.class,
+                    "apply_async",
+                    "4 tasks of 5 s run at once in 4 workers: results in order, about 5 s in all, not 20"),
+            new Example("map", MapExample.class,
+                    "map",
+                    "map(foo, [1, 2, 3]) blocks until all results are in: [1, 4, 9]"),
+            new Example("map-async", MapAsync.class,
+                    "map_async",
+                    "mapAsync(foo, [1, 2, 3]) returns a future at once; get() gives [1, 4, 9]"),
+            new Example("imap", IMap.class,
+                    "imap",
+                    "for item in imap(foo, [1, 2, 3]): results one by one, in order: 1 4 9"));
 
     public static void main(String[] args) throws Exception {
         String command = args.length == 0 ? "tour" : args[0];

@@ -35,7 +35,8 @@ class ExamplesLauncherTest {
             assertFalse(e.tourRuns().isEmpty(), e.name());
         }
         assertTrue(names.containsAll(Set.of("child-process", "daemon-process", "pids", "naming-processes",
-                "terminate", "custom-process", "threads-versus-processes")), names::toString);
+                "terminate", "custom-process", "threads-versus-processes", "executor", "pool-context-manager", "apply",
+                "apply-async", "map", "map-async", "imap")), names::toString);
     }
 
     @Test

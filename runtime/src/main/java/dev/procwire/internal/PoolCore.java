@@ -85,6 +85,8 @@ public final class PoolCore {
         int done;
         int sent;
         final ArrayDeque<Job> inFlight = new ArrayDeque<>();
+        boolean exitHandled;
+        int seenDead;
         int lent; // things (actors) hosted by this worker, see pickWorker
         CompletableFuture<Integer> exitCode;
 
@@ -122,6 +124,24 @@ public final class PoolCore {
         synchronized (this) {
             replenish();
         }
+        // A safety net under the exit callbacks: a worker seen dead twice in a row whose exit was
+        // not handled is handled now, so its tasks can never wait forever.
+        java.util.concurrent.ScheduledFuture<?> audit = TIMERS.scheduleWithFixedDelay(this::audit, 1, 1, TimeUnit.SECONDS);
+        terminated.whenComplete((v, e) -> audit.cancel(false));
+    }
+
+    private void audit() {
+        List<Slot> dead = new ArrayList<>();
+        synchronized (this) {
+            for (Slot slot : slots) {
+                if (slot.worker != null && !slot.exitHandled && !slot.worker.process().isAlive()) {
+                    if (++slot.seenDead >= 2) {
+                        dead.add(slot);
+                    }
+                }
+            }
+        }
+        dead.forEach(this::exited);
     }
 
     /** The number of worker processes the pool keeps. */
@@ -570,6 +590,12 @@ public final class PoolCore {
 
     /** A worker process ended: expected after retiring, else a death that fails its running task. */
     private void exited(Slot slot) {
+        synchronized (this) {
+            if (slot.exitHandled) {
+                return;
+            }
+            slot.exitHandled = true;
+        }
         StartedWorker w = slot.worker;
         int code = ExitCodes.of(w.process().exitValue(), w.connection().exitNotice());
         List<Runnable> after = new ArrayList<>();
