@@ -32,6 +32,7 @@ ROWS = [
     ("cpu speedup, equal work", "pw_cpu_equal_speedup", None, "py_cpu_speedup", ("abs>=", 1.9, "pw >= 1.9x")),
     ("  1 proc, below 2,000,000", "pw_cpu_equal_1proc", None, "py_cpu_1proc", None),
     ("  2 procs, below 2,000,000", "pw_cpu_equal_2proc", None, "py_cpu_2proc", None),
+    ("cpu speedup, equal work, started pool", "pw_cpu_equal_pool_speedup", None, "py_cpu_speedup", ("abs>=", 1.9, "pw >= 1.9x")),
 ]
 POOL_DETAIL = [
     ("pw_pool_map_tiny_chunk1_cpu_parent", "CPU time per task of the bench JVM during the timed map chunksize 1 reps"),

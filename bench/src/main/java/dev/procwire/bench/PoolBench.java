@@ -330,6 +330,12 @@ final class PoolBench {
         Bench.out("pw_cpu_equal_1proc", one2m[1], "ms");
         Bench.out("pw_cpu_equal_2proc", two2m[1], "ms");
         Bench.out("pw_cpu_equal_speedup", one2m[1] / two2m[1], "x");
+        // The same equal work on started pools (the workers' start-up out of the timing).
+        PoolRun e1 = poolCount(1, 1, CPU_N_EQUAL, PRIMES_BELOW_N_EQUAL);
+        PoolRun e2 = poolCount(2, 1, CPU_N_EQUAL, PRIMES_BELOW_N_EQUAL);
+        e1.out("pw_cpu_equal_pool_1proc");
+        e2.out("pw_cpu_equal_pool_2proc");
+        Bench.out("pw_cpu_equal_pool_speedup", e1.total / e2.total, "x");
     }
 
     /** Per timed rep: the longer of the workers' own count times; when both 2proc workers were up. */
@@ -398,9 +404,13 @@ final class PoolBench {
 
     /** The count on a started pool of n workers (prefetch: the pool option; 2 is its default), after WARMUP_ROUNDS. */
     private static PoolRun poolCount(int n, int prefetch) throws Exception {
+        return poolCount(n, prefetch, CPU_N, PRIMES_BELOW_N);
+    }
+
+    private static PoolRun poolCount(int n, int prefetch, int limit, int expected) throws Exception {
         List<List<Integer>> parts = new ArrayList<>();
         for (int k = 0; k < n; k++) {
-            parts.add(List.of(k, n));
+            parts.add(List.of(k, n, limit));
         }
         List<Double> total = new ArrayList<>();
         List<Double> compute = new ArrayList<>();
@@ -412,7 +422,10 @@ final class PoolBench {
                 long t0 = System.nanoTime();
                 List<List<Object>> rs = pool.map(Count.class, parts, 1);
                 long t1 = System.nanoTime();
-                checkCount(rs.stream().mapToInt(r -> ((Number) r.get(0)).intValue()).sum());
+                int counted = rs.stream().mapToInt(r -> ((Number) r.get(0)).intValue()).sum();
+                if (counted != expected) {
+                    throw new IllegalStateException("counted " + counted + " primes below " + limit + ", expected " + expected);
+                }
                 if (i >= 0) {
                     long firstStart = Long.MAX_VALUE;
                     long lastEnd = Long.MIN_VALUE;
