@@ -82,7 +82,13 @@ public final class Examples {
                     "mapAsync(foo, [1, 2, 3]) returns a future at once; get() gives [1, 4, 9]"),
             new Example("imap", IMap.class,
                     "imap",
-                    "for item in imap(foo, [1, 2, 3]): results one by one, in order: 1 4 9"));
+                    "for item in imap(foo, [1, 2, 3]): results one by one, in order: 1 4 9"),
+            new Example("anonymous-pipe", AnonymousPipe.class,
+                    "pipe, anonymous pipe, work in pipe (os.pipe())",
+                    "a one-way Pipe.open(false): a child sends 3 messages on the write end, the parent reads until closed"),
+            new Example("named-pipe", NamedPipeExample.class,
+                    "named pipe (os.mkfifo)",
+                    "a FIFO at a path: a shell writes, procwire reads; procwire writes, cat reads; then it is removed"));
 
     public static void main(String[] args) throws Exception {
         String command = args.length == 0 ? "tour" : args[0];

@@ -36,7 +36,7 @@ class ExamplesLauncherTest {
         }
         assertTrue(names.containsAll(Set.of("child-process", "daemon-process", "pids", "naming-processes",
                 "terminate", "custom-process", "threads-versus-processes", "executor", "pool-context-manager", "apply",
-                "apply-async", "map", "map-async", "imap")), names::toString);
+                "apply-async", "map", "map-async", "imap", "anonymous-pipe", "named-pipe")), names::toString);
     }
 
     @Test
