@@ -23,35 +23,19 @@ public final class Codecs {
 
     /** Encodes {@code value} with the first codec that can; throws naming the value's type if none can. */
     public static Payload encode(Object value) {
-        for (PayloadCodec c : REGISTERED) {
-            if (c.canEncode(value)) {
-                return c.encode(value);
-            }
+        PayloadCodec codec = first(c -> c.canEncode(value));
+        if (codec == null) {
+            throw new CodecException("cannot send " + ValueCodec.whyNot(value, 0)
+                    + "; register a PayloadCodec for it"
+                    + (value instanceof java.io.Serializable
+                            ? ", or add its class to the Java serialization allow-list (JavaSerializationCodec.enable)" : ""));
         }
-        for (PayloadCodec c : BUILT_IN) {
-            if (c.canEncode(value)) {
-                return c.encode(value);
-            }
-        }
-        throw new CodecException("cannot send " + ValueCodec.whyNot(value, 0)
-                + "; register a PayloadCodec for it"
-                + (value instanceof java.io.Serializable
-                        ? ", or add its class to the Java serialization allow-list (JavaSerializationCodec.enable)" : ""));
+        return codec.encode(value);
     }
 
     /** Why {@code value} cannot be encoded, or {@code null} if some codec can encode it. */
     public static String canEncode(Object value) {
-        for (PayloadCodec c : REGISTERED) {
-            if (c.canEncode(value)) {
-                return null;
-            }
-        }
-        for (PayloadCodec c : BUILT_IN) {
-            if (c.canEncode(value)) {
-                return null;
-            }
-        }
-        return ValueCodec.whyNot(value, 0);
+        return first(c -> c.canEncode(value)) != null ? null : ValueCodec.whyNot(value, 0);
     }
 
     /** Decodes {@code payload} with the first codec for its content type; empty content type is null. */
@@ -60,16 +44,25 @@ public final class Codecs {
         if (type.isEmpty()) {
             return null;
         }
+        PayloadCodec codec = first(c -> c.canDecode(type));
+        if (codec == null) {
+            throw new CodecException("no codec for content type \"" + type + "\"");
+        }
+        return codec.decode(payload);
+    }
+
+    /** The first codec, registered ones before built-ins, that {@code test} accepts, or null. */
+    private static PayloadCodec first(java.util.function.Predicate<PayloadCodec> test) {
         for (PayloadCodec c : REGISTERED) {
-            if (c.canDecode(type)) {
-                return c.decode(payload);
+            if (test.test(c)) {
+                return c;
             }
         }
         for (PayloadCodec c : BUILT_IN) {
-            if (c.canDecode(type)) {
-                return c.decode(payload);
+            if (test.test(c)) {
+                return c;
             }
         }
-        throw new CodecException("no codec for content type \"" + type + "\"");
+        return null;
     }
 }
