@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.jar.JarFile;
 
 /** This JVM's classpath, also when the test runner hides it in a manifest-only jar. */
-final class TestClasspath {
+public final class TestClasspath {
     private TestClasspath() {}
 
-    static List<String> entries() throws IOException {
+    public static List<String> entries() throws IOException {
         List<String> out = new ArrayList<>();
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
             if (entry.endsWith(".jar") && entry.contains("surefire")) {
@@ -32,12 +32,12 @@ final class TestClasspath {
     }
 
     /** The classpath without the entries containing {@code fragment}. */
-    static String without(String fragment) throws IOException {
+    public static String without(String fragment) throws IOException {
         return String.join(File.pathSeparator, entries().stream().filter(e -> !e.contains(fragment)).toList());
     }
 
     /** The full classpath as a plain list. */
-    static String full() throws IOException {
+    public static String full() throws IOException {
         return String.join(File.pathSeparator, entries());
     }
 }

@@ -1,5 +1,7 @@
 package dev.procwire.examples;
 
+import dev.procwire.TestClasspath;
+
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
