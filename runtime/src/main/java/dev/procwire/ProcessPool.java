@@ -1,7 +1,6 @@
 package dev.procwire;
 
 import dev.procwire.codec.Codecs;
-import dev.procwire.codec.ContentTypes;
 import dev.procwire.codec.ValueCodec;
 import dev.procwire.internal.PoolCore;
 import dev.procwire.internal.ProcessFields;
@@ -592,7 +591,7 @@ public final class ProcessPool implements AutoCloseable {
                 }
                 return failed;
             }
-            if (size == 1 && !payload.getContentType().startsWith(BATCH_RESULT)) {
+            if (size == 1 && !payload.getContentType().startsWith(Protocol.BATCH_RESULT_TYPE)) {
                 return List.of(new Outcome<>(decode(payload), null));
             }
             BatchResult batch;
@@ -610,8 +609,6 @@ public final class ProcessPool implements AutoCloseable {
         }
     }
 
-    private static final String BATCH_RESULT = "application/x-protobuf; type=procwire.v1.BatchResult";
-    private static final String BATCH_TYPE = ContentTypes.PROTOBUF + "; type=procwire.v1.Batch";
 
     private <R> Chunk<R> submitChunk(String function, List<Payload> args, boolean idempotent) {
         PoolCore.Job job;
@@ -619,7 +616,7 @@ public final class ProcessPool implements AutoCloseable {
             job = new PoolCore.Job(function, args.get(0), idempotent, taskTimeout);
         } else {
             Batch batch = Batch.newBuilder().setFunction(function).addAllArguments(args).build();
-            job = new PoolCore.Job("procwire.map", Payload.newBuilder().setContentType(BATCH_TYPE)
+            job = new PoolCore.Job(Protocol.BATCH_FUNCTION, Payload.newBuilder().setContentType(Protocol.BATCH_TYPE)
                     .setData(batch.toByteString()).build(), idempotent, taskTimeout);
         }
         core.submit(job);

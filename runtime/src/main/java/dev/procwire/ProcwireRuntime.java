@@ -204,7 +204,7 @@ public final class ProcwireRuntime implements AutoCloseable {
                 p.waitFor(2, TimeUnit.SECONDS);
             }
             if (!p.isAlive()) {
-                exitCode = dev.procwire.internal.ExitCodes.of(p.exitValue(), worker.connection().exitNotice());
+                exitCode = ExitCodes.of(p.exitValue(), worker.connection().exitNotice());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -237,10 +237,6 @@ public final class ProcwireRuntime implements AutoCloseable {
 
     /** Where procwire completes futures that user code may chain on: never an I/O thread. */
     public java.util.concurrent.Executor userCallbacks() {
-        return callbacks;
-    }
-
-    java.util.concurrent.Executor callbacks() {
         return callbacks;
     }
 

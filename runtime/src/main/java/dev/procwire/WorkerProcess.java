@@ -263,7 +263,7 @@ public class WorkerProcess {
                         }
                     }
                 });
-        w.process().onExit().thenRunAsync(() -> exited(rt, w), rt.callbacks());
+        w.process().onExit().thenRunAsync(() -> exited(rt, w), rt.userCallbacks());
     }
 
     private Submit targetSubmit() {

@@ -71,9 +71,8 @@ final class JavaWorker implements Transport.Listener {
         this.actors = new ActorHost(this::send, workerId, () -> welcome);
     }
 
-    /** The built-in function that runs a Batch (PROTOCOL.md, "Batches"). */
-    static final String BATCH_FUNCTION = "procwire.map";
-    static final String BATCH_RESULT_TYPE = "application/x-protobuf; type=procwire.v1.BatchResult";
+    private static final String BATCH_FUNCTION = Protocol.BATCH_FUNCTION;
+    private static final String BATCH_RESULT_TYPE = Protocol.BATCH_RESULT_TYPE;
 
     /** Runs the session; returns only by exiting the process. */
     void serve() {

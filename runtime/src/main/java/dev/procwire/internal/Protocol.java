@@ -18,6 +18,11 @@ public final class Protocol {
     /** Test hook: a worker announces these versions instead of its own ("min..max"). */
     public static final String ENV_FAKE_VERSIONS = "PROCWIRE_TEST_ANNOUNCE_VERSIONS";
 
+    /** The built-in function that runs a Batch, its argument's and its result's content types. */
+    public static final String BATCH_FUNCTION = "procwire.map";
+    public static final String BATCH_TYPE = "application/x-protobuf; type=procwire.v1.Batch";
+    public static final String BATCH_RESULT_TYPE = "application/x-protobuf; type=procwire.v1.BatchResult";
+
     /** Function-name prefix for a Java class target. */
     public static final String JAVA_PREFIX = "java:";
 

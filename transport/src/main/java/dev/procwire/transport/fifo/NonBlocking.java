@@ -4,8 +4,6 @@ import java.io.FileDescriptor;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * Puts an open file descriptor, such as a FIFO end, into non-blocking mode ({@code O_NONBLOCK}).
@@ -24,7 +22,6 @@ import java.nio.file.Path;
  * it holds for every duplicate of {@code fd} in this process, and for no other open of the FIFO.
  */
 final class NonBlocking {
-    private static final int O_NONBLOCK = 04000;
 
     private NonBlocking() {}
 
@@ -69,13 +66,8 @@ final class NonBlocking {
         }
     }
 
-    /** Whether descriptor {@code number} of this process has O_NONBLOCK, from /proc/self/fdinfo. */
+    /** Whether descriptor {@code number} of this process has O_NONBLOCK. */
     static boolean isNonBlocking(int number) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + number))) {
-            if (line.startsWith("flags:")) {
-                return (Integer.parseInt(line.substring("flags:".length()).trim(), 8) & O_NONBLOCK) != 0;
-            }
-        }
-        throw new IOException("no flags line in /proc/self/fdinfo/" + number);
+        return dev.procwire.transport.internal.FdEndpoint.isNonBlocking(number);
     }
 }

@@ -226,11 +226,7 @@ public class ChannelTransport implements Transport {
                 ctx.close();
                 return;
             }
-            ErrorCode code = switch (t.kind()) {
-                case FRAME_TOO_LARGE -> ErrorCode.FRAME_TOO_LARGE;
-                case PROTOCOL_ERROR -> ErrorCode.PROTOCOL_VIOLATION;
-                default -> null;
-            };
+            ErrorCode code = Frames.protocolErrorCode(t.kind());
             if (code == null || channel.isOutputShutdown()) {
                 ctx.close();
                 return;

@@ -126,11 +126,7 @@ public final class StreamTransport implements Transport {
     }
 
     private void reportProtocolError(TransportException e) {
-        ErrorCode code = switch (e.kind()) {
-            case FRAME_TOO_LARGE -> ErrorCode.FRAME_TOO_LARGE;
-            case PROTOCOL_ERROR -> ErrorCode.PROTOCOL_VIOLATION;
-            default -> null;
-        };
+        ErrorCode code = Frames.protocolErrorCode(e.kind());
         if (code != null) {
             send(Frame.newBuilder().setProtocolError(
                     ProtocolError.newBuilder().setCode(code).setMessage(e.getMessage())).build());
