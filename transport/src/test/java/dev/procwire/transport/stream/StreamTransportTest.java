@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.procwire.proto.v1.ErrorCode;
 import dev.procwire.proto.v1.Frame;
+import dev.procwire.transport.ConcurrentSenders;
 import dev.procwire.transport.FrameLimits;
 import dev.procwire.transport.RecordingListener;
 import dev.procwire.transport.Termination;
@@ -34,9 +35,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
@@ -137,41 +135,12 @@ class StreamTransportTest {
         Peer peer = spawn("cat");
         int threads = 4;
         int perThread = 1_000;
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            List<Future<?>> senders = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                long thread = t;
-                senders.add(pool.submit(() -> {
-                    for (int i = 0; i < perThread; i++) {
-                        Frame frame = i % 10 == 0 ? output(i, thread * perThread + i) : heartbeat((thread << 32) | i);
-                        peer.transport().send(frame).join();
-                    }
-                }));
-            }
-            List<Frame> got = peer.listener().next(threads * perThread);
-            for (Future<?> sender : senders) {
-                sender.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            }
-            int[] next = new int[threads];
-            int outputs = 0;
-            for (Frame frame : got) {
-                if (frame.hasOutput()) {
-                    outputs++;
-                    continue;
-                }
-                long seq = frame.getHeartbeat().getSequence();
-                int thread = (int) (seq >>> 32);
-                if (next[thread] % 10 == 0) {
-                    next[thread]++;
-                }
-                assertEquals(next[thread], (int) seq, "order of thread " + thread);
-                next[thread]++;
-            }
-            assertEquals(threads * perThread / 10, outputs);
-        } finally {
-            pool.shutdownNow();
+        List<CompletableFuture<Void>> sends = ConcurrentSenders.send(peer.transport(), threads, perThread, WAIT);
+        List<Frame> got = peer.listener().next(threads * perThread);
+        for (CompletableFuture<Void> sent : sends) {
+            sent.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         }
+        ConcurrentSenders.assertEachSendersOrder(got, threads, perThread);
     }
 
     @Test
