@@ -5,6 +5,7 @@ import dev.procwire.codec.ValueCodec;
 import dev.procwire.internal.PoolCore;
 import dev.procwire.internal.ProcessFields;
 import dev.procwire.internal.Protocol;
+import dev.procwire.internal.WorkerSetup;
 import dev.procwire.proto.v1.Batch;
 import dev.procwire.proto.v1.BatchResult;
 import dev.procwire.proto.v1.Outcome;
@@ -62,7 +63,7 @@ public final class ProcessPool implements AutoCloseable {
         this.taskTimeout = b.taskTimeout;
         this.core = new PoolCore(runtime, new PoolCore.Config(b.namePrefix, b.processes, b.maxTasksPerChild,
                 b.prefetch, b.initializer, b.initArgument, b.retryAttempts, b.taskTimeout, b.cancelGrace,
-                List.copyOf(b.jvmOptions), Map.copyOf(b.environment), b.directory));
+                new WorkerSetup(b.jvmOptions, b.environment, b.directory, b.transport, b.command)));
         this.window = Math.max(4, b.processes * b.prefetch * 2);
         runtime.own(owner);
         core.terminated().thenRun(() -> runtime.disown(owner));
@@ -97,6 +98,8 @@ public final class ProcessPool implements AutoCloseable {
         private final List<String> jvmOptions = new ArrayList<>();
         private final Map<String, String> environment = new LinkedHashMap<>();
         private Path directory;
+        private WorkerTransport transport;
+        private List<String> command = List.of();
 
         private Builder() {}
 
@@ -194,6 +197,30 @@ public final class ProcessPool implements AutoCloseable {
             return this;
         }
 
+        /** Connects the workers by {@code transport} instead of the runtime's default. */
+        public Builder transport(WorkerTransport transport) {
+            this.transport = Objects.requireNonNull(transport, "transport");
+            return this;
+        }
+
+        /**
+         * Runs each worker as {@code command} (a program and its arguments) instead of procwire's
+         * Java worker: a worker in another language that speaks the procwire protocol, such as
+         * {@code python3 -m procwire_worker --module mymodule}. Tasks are then given by function
+         * name ({@link #apply(String, Object)}, {@link #map(String, Iterable)}, ...).
+         *
+         * @throws IllegalArgumentException if the command is empty or has a null argument
+         */
+        public Builder command(List<String> command) {
+            this.command = WorkerSetup.checkCommand(command);
+            return this;
+        }
+
+        /** As {@link #command(List)}. */
+        public Builder command(String... command) {
+            return command(List.of(command));
+        }
+
         public ProcessPool build() {
             return new ProcessPool(this);
         }
@@ -260,11 +287,51 @@ public final class ProcessPool implements AutoCloseable {
     /** Python's {@code map_async} with {@code chunksize} (0: Python's heuristic). */
     public <A, R> CompletableFuture<List<R>> mapAsync(Class<? extends Task<A, R>> task, Iterable<? extends A> items,
                                                       int chunksize) {
+        return mapNamed(function(task), idempotent(task), items, chunksize);
+    }
+
+    /** Python's {@code map} of the function registered as {@code function} (any worker language). */
+    public List<Object> map(String function, Iterable<?> items) {
+        return map(function, items, 0);
+    }
+
+    /** As {@link #map(String, Iterable)} with {@code chunksize} items per message (0: Python's heuristic). */
+    public List<Object> map(String function, Iterable<?> items, int chunksize) {
+        return await(mapAsync(function, items, chunksize));
+    }
+
+    /** Python's {@code map_async} of a registered function, with {@code chunksize} (0: Python's heuristic). */
+    public CompletableFuture<List<Object>> mapAsync(String function, Iterable<?> items, int chunksize) {
+        return mapNamed(Functions.checkName(function), false, items, chunksize);
+    }
+
+    /** Python's {@code imap} of a registered function. */
+    public ResultIterator<Object> imap(String function, Iterable<?> items, int chunksize) {
+        return new ResultIterator<>(Functions.checkName(function), items.iterator(), checkChunksize(chunksize), false,
+                true);
+    }
+
+    /** Python's {@code imap_unordered} of a registered function. */
+    public ResultIterator<Object> imapUnordered(String function, Iterable<?> items, int chunksize) {
+        return new ResultIterator<>(Functions.checkName(function), items.iterator(), checkChunksize(chunksize), false,
+                false);
+    }
+
+    /** Python's {@code starmap} of a registered function: each list is the argument of one call. */
+    public List<Object> starmap(String function, Iterable<? extends List<?>> argumentLists, int chunksize) {
+        return map(function, argumentLists, chunksize);
+    }
+
+    private <R> CompletableFuture<List<R>> mapNamed(String function, boolean idempotent, Iterable<?> items,
+                                                    int chunksize) {
+        if (chunksize < 0) {
+            throw new IllegalArgumentException("chunksize must be 0 (Python's heuristic) or positive, got " + chunksize);
+        }
         List<Payload> args = encodeAll(items);
         int size = chunksize > 0 ? chunksize : defaultChunksize(args.size());
         List<Chunk<R>> chunks = new ArrayList<>();
         for (int i = 0; i < args.size(); i += size) {
-            chunks.add(submitChunk(function(task), args.subList(i, Math.min(args.size(), i + size)), idempotent(task)));
+            chunks.add(submitChunk(function, args.subList(i, Math.min(args.size(), i + size)), idempotent));
         }
         CompletableFuture<?>[] all = chunks.stream().map(c -> c.job.answer).toArray(CompletableFuture[]::new);
         TaskFuture<List<R>> result = new TaskFuture<>(core, chunks.stream().map(c -> c.job).toList());

@@ -4,6 +4,8 @@ import dev.procwire.internal.ExitCodes;
 import dev.procwire.internal.LaunchSpec;
 import dev.procwire.internal.SpawnStarter;
 import dev.procwire.internal.StartedWorker;
+import dev.procwire.internal.WorkerMain;
+import dev.procwire.internal.WorkerSetup;
 import dev.procwire.internal.WorkerStarter;
 import dev.procwire.transport.internal.EventLoops;
 import dev.procwire.transport.FrameLimits;
@@ -57,6 +59,7 @@ public final class ProcwireRuntime implements AutoCloseable {
     private final Duration terminateGrace;
     private final int maxFrameBytes;
     private final List<String> jvmOptions;
+    private final WorkerTransport transport;
     private final WorkerStarter starter;
     private final Set<WorkerProcess> live = ConcurrentHashMap.newKeySet();
     private final Set<AutoCloseable> pools = ConcurrentHashMap.newKeySet();
@@ -74,7 +77,9 @@ public final class ProcwireRuntime implements AutoCloseable {
         this.terminateGrace = b.terminateGrace;
         this.maxFrameBytes = b.maxFrameBytes;
         this.jvmOptions = List.copyOf(b.jvmOptions);
-        this.starter = new SpawnStarter(SpawnStarter.javaOfThisJvm(), b.workerClasspath);
+        this.transport = b.transport;
+        this.starter = new SpawnStarter(SpawnStarter.javaOfThisJvm(), b.workerClasspath, WorkerMain.class.getName(),
+                b.handshakeTimeout);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
@@ -95,8 +100,23 @@ public final class ProcwireRuntime implements AutoCloseable {
         private int maxFrameBytes = FrameLimits.DEFAULT_MAX_FRAME_BYTES;
         private final List<String> jvmOptions = new ArrayList<>();
         private String workerClasspath = System.getProperty("java.class.path");
+        private WorkerTransport transport = transportFromProperty();
 
         private Builder() {}
+
+        /**
+         * How workers are connected unless a pool or process says otherwise; default
+         * {@link WorkerTransport#PIPE}, or what {@code -Dprocwire.transport=pipe|fifo|unix} says.
+         */
+        public Builder transport(WorkerTransport transport) {
+            this.transport = Objects.requireNonNull(transport, "transport");
+            return this;
+        }
+
+        private static WorkerTransport transportFromProperty() {
+            String name = System.getProperty("procwire.transport");
+            return name == null ? WorkerTransport.PIPE : WorkerTransport.of(name);
+        }
 
         /** The classpath of worker JVMs; by default this JVM's own. */
         public Builder workerClasspath(String classpath) {
@@ -147,13 +167,17 @@ public final class ProcwireRuntime implements AutoCloseable {
     }
 
     /** Starts {@code process}'s worker; the future completes when its handshake is done. */
-    CompletableFuture<StartedWorker> launch(WorkerProcess process, List<String> extraJvmOptions,
-                                            Map<String, String> environment, Path directory) {
-        return launch(process.getName(), 0, callbacks, extraJvmOptions, environment, directory)
+    CompletableFuture<StartedWorker> launch(WorkerProcess process, WorkerSetup setup) {
+        return launch(process.getName(), 0, callbacks, setup)
                 .thenApply(w -> {
                     live.add(process);
                     return w;
                 });
+    }
+
+    /** How workers of this runtime are connected unless a pool or process says otherwise. */
+    public WorkerTransport transport() {
+        return transport;
     }
 
     /**
@@ -165,21 +189,23 @@ public final class ProcwireRuntime implements AutoCloseable {
      */
     public CompletableFuture<StartedWorker> launch(String name, int maxConcurrentTasks,
                                                    java.util.concurrent.Executor connectionCallbacks,
-                                                   List<String> extraJvmOptions, Map<String, String> environment,
-                                                   Path directory) {
+                                                   WorkerSetup setup) {
         if (closed.get()) {
             throw new IllegalStateException("this procwire runtime is closed; no new workers");
         }
         List<String> options = new ArrayList<>(jvmOptions);
-        options.addAll(extraJvmOptions);
+        options.addAll(setup.jvmOptions());
         String id = name + "-" + UUID.randomUUID().toString().substring(0, 8);
-        LaunchSpec spec = new LaunchSpec(id, name, options, environment, directory, maxConcurrentTasks, maxFrameBytes,
-                output, connectionCallbacks);
+        LaunchSpec spec = new LaunchSpec(id, name, options, setup.environment(), setup.directory(), maxConcurrentTasks,
+                maxFrameBytes, output, connectionCallbacks,
+                setup.transport() != null ? setup.transport() : transport, setup.command());
         StartedWorker worker;
         try {
             worker = starter.start(spec);
         } catch (IOException e) {
             throw new WorkerStartException("worker " + name + " could not be spawned: " + e.getMessage(), null, e);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("this procwire runtime is closed; no new workers", e);
         }
         StartedWorker started = worker;
         return worker.connection().ready()
@@ -253,6 +279,7 @@ public final class ProcwireRuntime implements AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             endWorkers();
+            starter.close();
             try {
                 Runtime.getRuntime().removeShutdownHook(shutdownHook);
             } catch (IllegalStateException e) {
@@ -263,6 +290,7 @@ public final class ProcwireRuntime implements AutoCloseable {
 
     private void endWorkersAtExit() {
         endWorkers();
+        starter.close();
         EventLoops.stopForExit(200);
     }
 

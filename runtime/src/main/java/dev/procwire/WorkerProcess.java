@@ -7,6 +7,7 @@ import dev.procwire.internal.ExitCodes;
 import dev.procwire.internal.ProcessFields;
 import dev.procwire.internal.Protocol;
 import dev.procwire.internal.StartedWorker;
+import dev.procwire.internal.WorkerSetup;
 import dev.procwire.proto.v1.ErrorCode;
 import dev.procwire.proto.v1.Frame;
 import dev.procwire.proto.v1.Payload;
@@ -50,7 +51,10 @@ public class WorkerProcess {
     private String name;
     private boolean daemon;
     private final Class<?> target;
+    private final String function;
     private final Object argument;
+    private List<String> command = List.of();
+    private WorkerTransport transport;
     private ProcwireRuntime runtime;
     private final List<String> jvmOptions = new ArrayList<>();
     private final Map<String, String> environment = new LinkedHashMap<>();
@@ -85,8 +89,25 @@ public class WorkerProcess {
         this(Objects.requireNonNull(target, "target"), argument, true);
     }
 
+    /**
+     * A process that runs the function registered as {@code function} (see {@link Functions})
+     * with {@code argument}: the way to start work in a worker that is not Java (see
+     * {@link #setCommand}), and in a Java worker whose functions are registered by name.
+     *
+     * @throws IllegalArgumentException if the name is not a valid function name, or the argument
+     *     cannot be carried to another process
+     */
+    public WorkerProcess(String function, Object argument) {
+        this(null, Functions.checkName(function), argument);
+    }
+
     private WorkerProcess(Class<?> target, Object argument, boolean hasTarget) {
+        this(target, null, argument);
+    }
+
+    private WorkerProcess(Class<?> target, String function, Object argument) {
         this.target = target;
+        this.function = function;
         this.argument = argument;
         // As Python names them: the class name and a counter ("CustomProcess-2").
         this.name = (getClass().isAnonymousClass() ? "WorkerProcess" : getClass().getSimpleName())
@@ -96,6 +117,12 @@ public class WorkerProcess {
             String why = Codecs.canEncode(argument);
             if (why != null) {
                 throw new IllegalArgumentException("argument of " + target.getName() + " cannot be sent: " + why);
+            }
+        }
+        if (function != null) {
+            String why = Codecs.canEncode(argument);
+            if (why != null) {
+                throw new IllegalArgumentException("argument of function " + function + " cannot be sent: " + why);
             }
         }
     }
@@ -162,6 +189,32 @@ public class WorkerProcess {
         return this;
     }
 
+    /**
+     * Runs the worker as {@code command} (a program and its arguments) instead of procwire's Java
+     * worker: a worker in another language that speaks the procwire protocol (proto/PROTOCOL.md),
+     * such as {@code python3 -m procwire_worker --module mymodule}. The target must then be a
+     * function name ({@link #WorkerProcess(String, Object)}); JVM options do not apply.
+     *
+     * @throws IllegalArgumentException if the command is empty or has a null argument
+     */
+    public WorkerProcess setCommand(List<String> command) {
+        checkNotStarted("change the command of");
+        this.command = dev.procwire.internal.WorkerSetup.checkCommand(command);
+        return this;
+    }
+
+    /** As {@link #setCommand(List)}. */
+    public WorkerProcess setCommand(String... command) {
+        return setCommand(List.of(command));
+    }
+
+    /** Connects this worker by {@code transport} instead of the runtime's default. */
+    public WorkerProcess setTransport(WorkerTransport transport) {
+        checkNotStarted("change the transport of");
+        this.transport = Objects.requireNonNull(transport, "transport");
+        return this;
+    }
+
     /** Sets the worker's working folder. */
     public WorkerProcess setDirectory(Path directory) {
         checkNotStarted("change the folder of");
@@ -207,11 +260,19 @@ public class WorkerProcess {
                 throw new IllegalStateException("cannot start a process twice: " + name);
             }
             submit = targetSubmit();
+            if (!command.isEmpty() && function == null) {
+                throw new IllegalStateException("process " + name + " runs the command " + command
+                        + ", which is not a Java worker: its target must be a function name, not a Java class");
+            }
+            if (!command.isEmpty() && !connections.isEmpty()) {
+                throw new IllegalStateException("process " + name + " runs the command " + command
+                        + ": Connection ends can be handed to Java workers only");
+            }
             startRequested = true;
         }
         ProcwireRuntime rt = runtime != null ? runtime : ProcwireRuntime.defaultRuntime();
         if (connections.isEmpty()) {
-            return rt.launch(this, jvmOptions, environment, directory).thenAccept(w -> started(rt, w, submit));
+            return rt.launch(this, setup(environment)).thenAccept(w -> started(rt, w, submit));
         }
         ConnectionHandoff handoff;
         try {
@@ -224,7 +285,7 @@ public class WorkerProcess {
         env.putAll(handoff.childEnvironment());
         CompletableFuture<StartedWorker> launched;
         try {
-            launched = rt.launch(this, jvmOptions, env, directory);
+            launched = rt.launch(this, setup(env));
         } catch (RuntimeException e) {
             handoff.close(); // no child: the ends stay here
             throw e;
@@ -236,6 +297,10 @@ public class WorkerProcess {
                 handoff.deliverTo(w.process().toHandle());
             }
         }).thenAccept(w -> started(rt, w, submit));
+    }
+
+    private WorkerSetup setup(Map<String, String> env) {
+        return new WorkerSetup(jvmOptions, env, directory, transport, command);
     }
 
     private void started(ProcwireRuntime rt, StartedWorker w, Submit submit) {
@@ -267,6 +332,10 @@ public class WorkerProcess {
     }
 
     private Submit targetSubmit() {
+        if (function != null) {
+            return Submit.newBuilder().setFunction(function).setArgument(Codecs.encode(argument))
+                    .setExitWhenDone(true).build();
+        }
         Class<?> type = target != null ? target : getClass();
         if (target == null) {
             if (getClass() == WorkerProcess.class) {
@@ -325,6 +394,19 @@ public class WorkerProcess {
      * override it; calling it directly runs it here, as in Python.
      */
     public void run() {
+        if (function != null) {
+            @SuppressWarnings("unchecked")
+            Task<Object, Object> task = (Task<Object, Object>) Functions.lookup(function).orElseThrow(() ->
+                    new ProcwireException("no function is registered as " + function + " in this process"));
+            try {
+                task.call(argument);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new ProcwireException(function + " failed: " + e, e);
+            }
+            return;
+        }
         if (target == null) {
             return;
         }

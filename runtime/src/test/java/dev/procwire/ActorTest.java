@@ -463,7 +463,7 @@ class ActorTest {
     @Test
     @Timeout(60)
     void theWorkerAnswersActorFramesAsTheProtocolSays() throws Exception {
-        StartedWorker w = RUNTIME.launch("raw-actors", 0, Runnable::run, List.of(), Map.of(), null)
+        StartedWorker w = RUNTIME.launch("raw-actors", 0, Runnable::run, new dev.procwire.internal.WorkerSetup(List.of(), Map.of(), null, null, List.of()))
                 .get(30, TimeUnit.SECONDS);
         try {
             WorkerConnection c = w.connection();

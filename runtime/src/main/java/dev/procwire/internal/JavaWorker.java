@@ -59,12 +59,14 @@ final class JavaWorker implements Transport.Listener {
         return t;
     });
     private volatile Welcome welcome;
+    private final String token;
     private volatile int terminatingSignal;
     private volatile boolean shuttingDown;
     private final ActorHost actors;
 
-    JavaWorker(StreamTransport transport, String workerId, PrintStream diagnostics) {
+    JavaWorker(StreamTransport transport, String workerId, String token, PrintStream diagnostics) {
         this.transport = transport;
+        this.token = token;
         this.workerId = workerId;
         this.diagnostics = diagnostics;
         this.targets = new Targets(workerId);
@@ -87,6 +89,7 @@ final class JavaWorker implements Transport.Listener {
                 .setPid(ProcessHandle.current().pid())
                 .setLanguage("java")
                 .setRuntime(System.getProperty("java.vm.name") + " " + System.getProperty("java.version"))
+                .setAuthToken(com.google.protobuf.ByteString.copyFromUtf8(token == null ? "" : token))
                 .addCapabilities("cancel")
                 .addCapabilities("heartbeat")
                 .addCapabilities(ActorHost.CAPABILITY)).build());

@@ -37,8 +37,7 @@ public final class PoolCore {
     /** How a pool is made. */
     public record Config(String namePrefix, int processes, int maxTasksPerChild, int prefetch,
                          String initializer, Payload initArgument, int retryAttempts, Duration taskTimeout,
-                         Duration cancelGrace, List<String> jvmOptions, Map<String, String> environment,
-                         Path directory) {
+                         Duration cancelGrace, WorkerSetup setup) {
         public Config {
             if (processes < 1) {
                 throw new IllegalArgumentException("a pool needs at least 1 process, got " + processes);
@@ -367,8 +366,7 @@ public final class PoolCore {
         slots.add(slot);
         CompletableFuture<StartedWorker> launched;
         try {
-            launched = runtime.launch(slot.name, 1, Runnable::run, config.jvmOptions(), config.environment(),
-                    config.directory());
+            launched = runtime.launch(slot.name, 1, Runnable::run, config.setup());
         } catch (RuntimeException e) {
             launched = CompletableFuture.failedFuture(e);
         }

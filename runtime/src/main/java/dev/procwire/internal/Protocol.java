@@ -10,6 +10,13 @@ public final class Protocol {
     public static final String ENV_WORKER_ID = "PROCWIRE_WORKER_ID";
     public static final String ENV_TOKEN = "PROCWIRE_TOKEN";
     public static final String ENV_MAX_FRAME = "PROCWIRE_MAX_FRAME";
+    /** Which transport the worker uses: pipe (also when absent), fifo or unix. */
+    public static final String ENV_TRANSPORT = "PROCWIRE_TRANSPORT";
+    /** fifo: the FIFO the worker reads frames from, and the one it writes frames to. */
+    public static final String ENV_FIFO_IN = dev.procwire.transport.fifo.FifoPair.ENV_TO_CHILD;
+    public static final String ENV_FIFO_OUT = dev.procwire.transport.fifo.FifoPair.ENV_FROM_CHILD;
+    /** unix: the path of the runtime's socket the worker connects to. */
+    public static final String ENV_SOCKET = "PROCWIRE_SOCKET";
     /** Where a worker collects the Connection ends handed to it, and the token it must show. */
     public static final String ENV_CONNECTIONS = "PROCWIRE_CONNECTIONS";
     public static final String ENV_CONNECTIONS_TOKEN = "PROCWIRE_CONNECTIONS_TOKEN";

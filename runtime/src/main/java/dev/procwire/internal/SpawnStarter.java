@@ -1,17 +1,26 @@
 package dev.procwire.internal;
 
+import dev.procwire.WorkerTransport;
+import dev.procwire.transport.FrameLimits;
+import dev.procwire.transport.RuntimeDirectory;
 import dev.procwire.transport.Transport;
-import dev.procwire.transport.pipe.ChildPipes;
+import dev.procwire.transport.uds.UnixSocketServer;
 import java.io.File;
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The {@code spawn} start method: a fresh JVM per worker, started with this JVM's classpath and
- * {@link WorkerMain}, talking over anonymous pipes on its standard input and output. Internal.
+ * The {@code spawn} start method: a fresh process per worker — a JVM started with this JVM's
+ * classpath and {@link WorkerMain}, or the command of a non-Java worker — connected by the
+ * transport its spec asks for (a {@link WorkerLink} each). The starter owns the runtime's
+ * private folder for FIFOs and its listening socket, made when first needed. Thread safe.
+ * Internal.
  */
 public final class SpawnStarter implements WorkerStarter {
     /** Options for small, short-lived worker JVMs; a user's options come after and win. */
@@ -57,6 +66,15 @@ public final class SpawnStarter implements WorkerStarter {
     private final String javaExecutable;
     private final String classpath;
     private final String mainClass;
+    private final Duration connectTimeout;
+    private final Executor opener = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "procwire-fifo-open");
+        t.setDaemon(true);
+        return t;
+    });
+    private RuntimeDirectory directory;
+    private UnixSocketServer server;
+    private boolean closed;
 
     public SpawnStarter() {
         this(javaOfThisJvm(), System.getProperty("java.class.path"));
@@ -73,9 +91,17 @@ public final class SpawnStarter implements WorkerStarter {
 
     /** A starter whose workers run {@code mainClass} instead of {@link WorkerMain} (tests, tools). */
     public SpawnStarter(String javaExecutable, String classpath, String mainClass) {
+        this(javaExecutable, classpath, mainClass, Duration.ofSeconds(30));
+    }
+
+    /**
+     * @param connectTimeout how long a worker has to open its FIFOs or connect to the socket
+     */
+    public SpawnStarter(String javaExecutable, String classpath, String mainClass, Duration connectTimeout) {
         this.javaExecutable = javaExecutable;
         this.classpath = classpath;
         this.mainClass = mainClass;
+        this.connectTimeout = connectTimeout;
     }
 
     /**
@@ -105,13 +131,64 @@ public final class SpawnStarter implements WorkerStarter {
 
     @Override
     public StartedWorker start(LaunchSpec spec) throws IOException {
+        boolean split = false;
+        CdsArchive.Use cds = null;
+        List<String> command;
+        if (spec.isJava()) {
+            // A worker handed Connections needs Netty and junixsocket beside procwire on its own classpath.
+            split = mainClass.equals(WorkerMain.class.getName()) && !Boolean.getBoolean("procwire.fullClasspath")
+                    && !spec.environment().containsKey(Protocol.ENV_CONNECTIONS);
+            cds = split && Cds.ARCHIVE != null ? Cds.ARCHIVE.use() : null;
+            command = javaCommand(spec, split, cds);
+        } else {
+            command = spec.command();
+        }
+        WorkerLink link = link(spec.transport());
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectError(Redirect.PIPE);
+            if (spec.directory() != null) {
+                builder.directory(new File(spec.directory().toString()));
+            }
+            // What this process got from its own runtime is not its workers' business.
+            builder.environment().keySet().removeAll(INHERITED_PROTOCOL_VARIABLES);
+            link.configure(builder);
+            builder.environment().putAll(spec.environment());
+            builder.environment().put(Protocol.ENV_WORKER_ID, spec.workerId());
+            builder.environment().put(Protocol.ENV_MAX_FRAME, Integer.toString(spec.maxFrameBytes()));
+            if (split) {
+                builder.environment().put(Protocol.ENV_CLASSPATH, classpath);
+            }
+            Process process = startProcess(builder, spec);
+            if (cds != null) {
+                CdsArchive.Use used = cds;
+                process.onExit().thenRun(() -> used.exited(process.exitValue()));
+            }
+            String what = spec.transport().wireName() + " to worker " + spec.name() + " (pid " + process.pid() + ")";
+            Transport transport = link.connect(process, what, spec.maxFrameBytes());
+            StderrCollector stderr = new StderrCollector(process.getErrorStream(), spec.name(), process.pid(), spec.output());
+            if (link.stdoutIsText()) {
+                new StderrCollector(process.getInputStream(), spec.name(), process.pid(), spec.output(),
+                        dev.procwire.OutputLine.Stream.STDOUT);
+            }
+            WorkerConnection connection = new WorkerConnection(transport, spec.workerId(), spec.name(),
+                    spec.maxConcurrentTasks(), spec.maxFrameBytes(), spec.output(), spec.callbacks(), link.token());
+            connection.start();
+            return new StartedWorker(process, connection, stderr);
+        } catch (IOException | RuntimeException e) {
+            link.close();
+            throw e;
+        }
+    }
+
+    /** Variables that name a runtime's resources; a worker's own workers get fresh ones. */
+    private static final List<String> INHERITED_PROTOCOL_VARIABLES = List.of(Protocol.ENV_CONNECTIONS,
+            Protocol.ENV_CONNECTIONS_TOKEN, Protocol.ENV_TOKEN, Protocol.ENV_TRANSPORT, Protocol.ENV_FIFO_IN,
+            Protocol.ENV_FIFO_OUT, Protocol.ENV_SOCKET, Protocol.ENV_CLASSPATH);
+
+    private List<String> javaCommand(LaunchSpec spec, boolean split, CdsArchive.Use cds) {
         List<String> command = new ArrayList<>();
         command.add(javaExecutable);
         command.addAll(DEFAULT_JVM_OPTIONS);
-        // A worker handed Connections needs Netty and junixsocket beside procwire on its own classpath.
-        boolean split = mainClass.equals(WorkerMain.class.getName()) && !Boolean.getBoolean("procwire.fullClasspath")
-                && !spec.environment().containsKey(Protocol.ENV_CONNECTIONS);
-        CdsArchive.Use cds = split && Cds.ARCHIVE != null ? Cds.ARCHIVE.use() : null;
         if (cds != null) {
             command.addAll(cds.jvmOptions);
         }
@@ -126,40 +203,64 @@ public final class SpawnStarter implements WorkerStarter {
         command.add("-cp");
         command.add(split ? BootClasspath.VALUE : classpath);
         command.add(mainClass);
+        return command;
+    }
 
-        ChildPipes pipes = ChildPipes.open();
+    private static Process startProcess(ProcessBuilder builder, LaunchSpec spec) throws IOException {
         try {
-            ProcessBuilder builder = new ProcessBuilder(command)
-                    .redirectInput(pipes.childInput())
-                    .redirectOutput(pipes.childOutput())
-                    .redirectError(Redirect.PIPE);
-            if (spec.directory() != null) {
-                builder.directory(new File(spec.directory().toString()));
+            return builder.start();
+        } catch (IOException e) {
+            if (spec.isJava()) {
+                throw e;
             }
-            // a worker's own children never see the connections handed to it
-            builder.environment().remove(Protocol.ENV_CONNECTIONS);
-            builder.environment().remove(Protocol.ENV_CONNECTIONS_TOKEN);
-            builder.environment().putAll(spec.environment());
-            builder.environment().put(Protocol.ENV_WORKER_ID, spec.workerId());
-            builder.environment().put(Protocol.ENV_MAX_FRAME, Integer.toString(spec.maxFrameBytes()));
-            if (split) {
-                builder.environment().put(Protocol.ENV_CLASSPATH, classpath);
+            // ProcessBuilder's own words name the program but not what it was for.
+            throw new IOException("cannot run worker command " + spec.command() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private synchronized WorkerLink link(WorkerTransport transport) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("this starter is closed");
+        }
+        switch (transport) {
+            case PIPE:
+                return new PipeLink();
+            case FIFO:
+                return new FifoLink(directory(), connectTimeout, opener);
+            case UNIX_SOCKET:
+                if (server == null) {
+                    server = UnixSocketServer.bind(directory().newName("socket"), FrameLimits.DEFAULT_MAX_FRAME_BYTES,
+                            connectTimeout);
+                }
+                return new UnixSocketLink(server, connectTimeout);
+            default:
+                throw new AssertionError(transport);
+        }
+    }
+
+    private RuntimeDirectory directory() throws IOException {
+        if (directory == null) {
+            directory = RuntimeDirectory.create();
+        }
+        return directory;
+    }
+
+    /**
+     * Stops listening and removes this starter's private folder with its FIFOs and socket;
+     * connections already open stay open. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        try {
+            if (server != null) {
+                server.close();
             }
-            Process process = builder.start();
-            pipes.closeChildEnds();
-            if (cds != null) {
-                process.onExit().thenRun(() -> cds.exited(process.exitValue()));
+            if (directory != null) {
+                directory.close();
             }
-            Transport transport = pipes.transport(
-                    "pipes to worker " + spec.name() + " (pid " + process.pid() + ")", spec.maxFrameBytes());
-            StderrCollector stderr = new StderrCollector(process.getErrorStream(), spec.name(), process.pid(), spec.output());
-            WorkerConnection connection = new WorkerConnection(transport, spec.workerId(), spec.name(),
-                    spec.maxConcurrentTasks(), spec.maxFrameBytes(), spec.output(), spec.callbacks());
-            connection.start();
-            return new StartedWorker(process, connection, stderr);
-        } catch (IOException | RuntimeException e) {
-            pipes.close();
-            throw e;
+        } catch (IOException e) {
+            System.err.println("procwire: could not remove the runtime folder " + directory + ": " + e.getMessage());
         }
     }
 }

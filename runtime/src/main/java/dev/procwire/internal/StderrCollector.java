@@ -11,23 +11,32 @@ import java.util.concurrent.TimeUnit;
 /**
  * Reads a child's standard error on a daemon thread: what the JVM itself prints there (a bad
  * option, a missing main class, a crash) and what user code writes straight to file descriptor
- * 2. Lines go to the output listener; the last ones are kept to explain a failed start.
+ * 2; also its standard output where that is not the protocol stream (FIFO and socket workers). Lines go to the output listener; the last ones are kept to explain a failed start.
  */
 public final class StderrCollector {
     private static final int KEEP_LINES = 40;
     private final ArrayDeque<String> tail = new ArrayDeque<>();
     private final CountDownLatch done = new CountDownLatch(1);
-    private volatile long pid;
+    private final long pid;
+    private final OutputLine.Stream stream;
 
     public StderrCollector(InputStream stderr, String workerName, long pid, OutputListener listener) {
+        this(stderr, workerName, pid, listener, OutputLine.Stream.STDERR);
+    }
+
+    /** Reads {@code in}, a text stream of the child shown as {@code stream} (stdout when it is not the protocol). */
+    public StderrCollector(InputStream in, String workerName, long pid, OutputListener listener,
+                           OutputLine.Stream stream) {
         this.pid = pid;
-        Thread t = new Thread(() -> pump(stderr, workerName, listener), "procwire-stderr-" + workerName);
+        this.stream = stream;
+        Thread t = new Thread(() -> pump(in, workerName, listener),
+                "procwire-" + stream.name().toLowerCase(java.util.Locale.ROOT) + "-" + workerName);
         t.setDaemon(true);
         t.start();
     }
 
     private void pump(InputStream in, String workerName, OutputListener listener) {
-        OutputAssembler lines = new OutputAssembler(workerName, pid, OutputLine.Stream.STDERR, line -> {
+        OutputAssembler lines = new OutputAssembler(workerName, pid, stream, line -> {
             synchronized (tail) {
                 if (tail.size() == KEEP_LINES) {
                     tail.removeFirst();

@@ -12,6 +12,7 @@ import dev.procwire.proto.v1.ProtocolError;
 import dev.procwire.proto.v1.Welcome;
 import dev.procwire.transport.Termination;
 import dev.procwire.transport.Transport;
+import dev.procwire.transport.uds.PeerAuthentication;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -32,6 +33,7 @@ public final class WorkerConnection implements Transport.Listener {
 
     private final Transport transport;
     private final String workerId;
+    private final String token;
     private final String workerName;
     private final long runtimePid = ProcessHandle.current().pid();
     private final int maxFrameBytes;
@@ -55,6 +57,16 @@ public final class WorkerConnection implements Transport.Listener {
 
     public WorkerConnection(Transport transport, String workerId, String workerName, int maxConcurrentTasks,
                             int maxFrameBytes, OutputListener output, Executor callbacks) {
+        this(transport, workerId, workerName, maxConcurrentTasks, maxFrameBytes, output, callbacks, null);
+    }
+
+    /**
+     * @param token the one-time token the worker's Hello must carry, or {@code null} if none is
+     *     asked (pipes, which no other process can reach)
+     */
+    public WorkerConnection(Transport transport, String workerId, String workerName, int maxConcurrentTasks,
+                            int maxFrameBytes, OutputListener output, Executor callbacks, String token) {
+        this.token = token;
         this.maxConcurrentTasks = maxConcurrentTasks;
         this.transport = transport;
         this.workerId = workerId;
@@ -67,6 +79,16 @@ public final class WorkerConnection implements Transport.Listener {
     /** Starts the transport; {@link #ready()} completes when the handshake is done. */
     public void start() {
         transport.start(this);
+    }
+
+    /**
+     * Starts the transport of a worker whose {@code Hello} frame was already read from its
+     * stream by someone else (a fork server hands over a worker that has said hello), and
+     * answers that Hello as if it had arrived here.
+     */
+    public void start(Frame hello) {
+        transport.start(this);
+        onFrame(hello);
     }
 
     /** The worker's Hello, once it was accepted and answered. */
@@ -166,6 +188,11 @@ public final class WorkerConnection implements Transport.Listener {
         if (!hello.getWorkerId().equals(workerId)) {
             refuse(ErrorCode.UNAUTHENTICATED, "worker announced id \"" + hello.getWorkerId()
                     + "\" but was started as \"" + workerId + "\"");
+            return;
+        }
+        if (token != null && !PeerAuthentication.tokenMatches(token, hello.getAuthToken().toByteArray())) {
+            refuse(ErrorCode.UNAUTHENTICATED, "worker " + workerName + " did not present the one-time token it was "
+                    + "given in " + Protocol.ENV_TOKEN + (hello.getAuthToken().isEmpty() ? " (none)" : " (a wrong one)"));
             return;
         }
         stdout = new OutputAssembler(workerName, hello.getPid(), OutputLine.Stream.STDOUT, output);

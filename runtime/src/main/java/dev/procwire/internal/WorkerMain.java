@@ -5,9 +5,8 @@ import dev.procwire.transport.FrameLimits;
 import dev.procwire.transport.stream.StreamTransport;
 import java.io.BufferedInputStream;
 import java.io.FileDescriptor;
-import java.io.FileInputStream;
 import java.io.FileOutputStream;
-import java.io.InputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -15,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The main class of a Java worker process. It takes standard input and output for the protocol,
+ * The main class of a Java worker process. It takes standard input and output for the protocol
+ * (or the FIFOs or socket its runtime names, see {@link ProtocolStreams}),
  * replaces {@code System.out} and {@code System.err} with streams that forward as Output frames,
  * and serves the runtime until told to exit or until its input ends (the runtime died).
  * File descriptor 2 stays for the JVM's own diagnostics, which the runtime reads as text.
@@ -37,10 +37,14 @@ public final class WorkerMain {
             maxFrame = Integer.parseInt(max);
         }
         useApplicationClasspath(System.getenv(Protocol.ENV_CLASSPATH), diagnostics);
-        // Stdin is read through a FileChannel, not a FileInputStream: closing the channel wakes a
-        // thread blocked in read(2), while a thread left blocked in a FileInputStream read holds
-        // up JVM exit by 300 ms (HotSpot waits that long for threads in native code to return).
-        InputStream stdin = new PipeInputStream(new FileInputStream(FileDescriptor.in).getChannel());
+        ProtocolStreams streams;
+        try {
+            streams = ProtocolStreams.open(System.getenv());
+        } catch (IOException | RuntimeException e) {
+            diagnostics.println("procwire: worker " + workerId + " cannot reach its runtime: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         // One pool for reading and for tasks: the thread that reads a Submit runs it, and an idle
         // pooled thread (parked, not in native code) takes over reading.
         AtomicInteger threadNumber = new AtomicInteger();
@@ -49,12 +53,12 @@ public final class WorkerMain {
             t.setDaemon(true);
             return t;
         });
-        StreamTransport transport = new StreamTransport(new BufferedInputStream(stdin, 65536),
-                new FileOutputStream(FileDescriptor.out), "pipes to runtime", maxFrame, threads);
+        StreamTransport transport = new StreamTransport(new BufferedInputStream(streams.in(), 65536),
+                streams.out(), streams.description(), maxFrame, threads);
         System.setOut(new PrintStream(new ForwardingOutputStream(transport, Output.Stream.STDOUT), true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(new ForwardingOutputStream(transport, Output.Stream.STDERR), true, StandardCharsets.UTF_8));
         dev.procwire.codec.JavaSerializationCodec.enableFromProperty();
-        new JavaWorker(transport, workerId, diagnostics).serve();
+        new JavaWorker(transport, workerId, System.getenv(Protocol.ENV_TOKEN), diagnostics).serve();
     }
 
     /**

@@ -6,10 +6,14 @@ import java.io.IOException;
  * How a worker process comes to be: the start-method seam (Python's {@code spawn},
  * {@code forkserver}, ...). One implementation per file. Internal.
  */
-public interface WorkerStarter {
+public interface WorkerStarter extends AutoCloseable {
     /**
      * Starts a worker and its connection; returns at once, before the handshake
      * ({@link WorkerConnection#ready()} tells when it is done).
      */
     StartedWorker start(LaunchSpec spec) throws IOException;
+
+    /** Releases what the starter keeps for all its workers (folders, sockets, servers). Idempotent. */
+    @Override
+    default void close() {}
 }

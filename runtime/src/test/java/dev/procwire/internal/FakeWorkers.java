@@ -103,4 +103,51 @@ final class FakeWorkers {
             awaitEof();
         }
     }
+
+    /** Connects to the runtime's socket (PROCWIRE_SOCKET) with the JDK's own Unix socket channel. */
+    static java.nio.channels.SocketChannel connect() throws IOException {
+        java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+        ch.connect(java.net.UnixDomainSocketAddress.of(System.getenv(Protocol.ENV_SOCKET)));
+        return ch;
+    }
+
+    /** Connects to the runtime's socket and shows a token that is not the one it was given. */
+    public static final class WrongToken {
+        public static void main(String[] args) throws IOException {
+            java.nio.channels.SocketChannel ch = connect();
+            OutputStream out = java.nio.channels.Channels.newOutputStream(ch);
+            Frame.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(1)
+                    .setWorkerId(System.getenv(Protocol.ENV_WORKER_ID)).setPid(ProcessHandle.current().pid())
+                    .setAuthToken(com.google.protobuf.ByteString.copyFromUtf8("not-the-token")).setLanguage("java"))
+                    .build().writeDelimitedTo(out);
+            out.flush();
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4096);
+            while (ch.read(b.clear()) >= 0) {
+                // until the runtime closes the connection
+            }
+        }
+    }
+
+    /** Connects to the runtime's socket and then says nothing. */
+    public static final class ConnectsSilently {
+        public static void main(String[] args) throws Exception {
+            java.nio.channels.SocketChannel ch = connect();
+            Thread.sleep(60_000);
+            ch.close();
+        }
+    }
+
+    /** Never opens its FIFOs nor connects: it only sleeps. */
+    public static final class Sleeper {
+        public static void main(String[] args) throws InterruptedException {
+            Thread.sleep(60_000);
+        }
+    }
+
+    /** Exits at once with status 3, before connecting. */
+    public static final class ExitsAtOnce {
+        public static void main(String[] args) {
+            System.exit(3);
+        }
+    }
 }
