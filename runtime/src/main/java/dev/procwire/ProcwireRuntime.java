@@ -4,6 +4,7 @@ import dev.procwire.internal.ExitCodes;
 import dev.procwire.internal.LaunchSpec;
 import dev.procwire.internal.SpawnStarter;
 import dev.procwire.internal.StartedWorker;
+import dev.procwire.internal.WarmStarter;
 import dev.procwire.internal.WorkerMain;
 import dev.procwire.internal.WorkerSetup;
 import dev.procwire.internal.WorkerStarter;
@@ -60,6 +61,7 @@ public final class ProcwireRuntime implements AutoCloseable {
     private final int maxFrameBytes;
     private final List<String> jvmOptions;
     private final WorkerTransport transport;
+    private final String startMethod;
     private final WorkerStarter starter;
     private final Set<WorkerProcess> live = ConcurrentHashMap.newKeySet();
     private final Set<AutoCloseable> pools = ConcurrentHashMap.newKeySet();
@@ -78,9 +80,63 @@ public final class ProcwireRuntime implements AutoCloseable {
         this.maxFrameBytes = b.maxFrameBytes;
         this.jvmOptions = List.copyOf(b.jvmOptions);
         this.transport = b.transport;
-        this.starter = new SpawnStarter(SpawnStarter.javaOfThisJvm(), b.workerClasspath, WorkerMain.class.getName(),
+        this.startMethod = b.startMethod;
+        SpawnStarter spawn = new SpawnStarter(SpawnStarter.javaOfThisJvm(), b.workerClasspath, WorkerMain.class.getName(),
                 b.handshakeTimeout);
+        this.starter = switch (b.startMethod) {
+            case "spawn" -> spawn;
+            case "warm" -> new WarmStarter(spawn, b.warmWorkers, new LaunchSpec("", "", jvmOptions, Map.of(), null, 0,
+                    maxFrameBytes, output, callbacks, transport, List.of(), true));
+            default -> throw new AssertionError(b.startMethod);
+        };
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /** The start methods, by name, as {@link Builder#startMethod} takes them. */
+    public static final List<String> START_METHODS = List.of("spawn", "warm");
+
+    private static final Map<String, ProcwireRuntime> CONTEXTS = new ConcurrentHashMap<>();
+
+    static String checkStartMethod(String name) {
+        if (!START_METHODS.contains(name)) {
+            throw new IllegalArgumentException("unknown start method \"" + name + "\"; valid: "
+                    + String.join(", ", START_METHODS));
+        }
+        return name;
+    }
+
+    /**
+     * The shared runtime whose workers are made by start method {@code method}: the counterpart
+     * of Python's {@code multiprocessing.get_context}. Give it to a process
+     * ({@link WorkerProcess#setRuntime}), a pool ({@link ProcessPool.Builder#runtime}) or an
+     * executor, or use {@link #process} and {@link #pool}. The default runtime's method (spawn
+     * unless {@code -Dprocwire.startMethod} says otherwise) returns the default runtime.
+     *
+     * @throws IllegalArgumentException naming the valid methods if {@code method} is none of them
+     */
+    public static ProcwireRuntime getContext(String method) {
+        checkStartMethod(method);
+        ProcwireRuntime d = defaultRuntime();
+        if (d.startMethod.equals(method)) {
+            return d;
+        }
+        return CONTEXTS.computeIfAbsent(method, m -> builder().startMethod(m)
+                .outputListener(DefaultHolder.outputFromProperty()).build());
+    }
+
+    /** This runtime's start method. */
+    public String startMethod() {
+        return startMethod;
+    }
+
+    /** A process of this runtime running {@code target.call(argument)} (Python's {@code ctx.Process}). */
+    public <A> WorkerProcess process(Class<? extends Task<A, ?>> target, A argument) {
+        return new WorkerProcess(target, argument).setRuntime(this);
+    }
+
+    /** A pool of {@code processes} workers of this runtime (Python's {@code ctx.Pool}). */
+    public ProcessPool pool(int processes) {
+        return ProcessPool.builder().processes(processes).runtime(this).build();
     }
 
     /** The runtime that workers use unless given another; created on first use. */
@@ -101,8 +157,32 @@ public final class ProcwireRuntime implements AutoCloseable {
         private final List<String> jvmOptions = new ArrayList<>();
         private String workerClasspath = System.getProperty("java.class.path");
         private WorkerTransport transport = transportFromProperty();
+        private String startMethod = checkStartMethod(System.getProperty("procwire.startMethod", "spawn"));
+        private int warmWorkers = Math.max(2, Runtime.getRuntime().availableProcessors());
 
         private Builder() {}
+
+        /**
+         * How worker processes are made (Python's start methods): {@code spawn}, a fresh JVM per
+         * worker (the default, or what {@code -Dprocwire.startMethod} says); {@code warm}, idle
+         * workers started ahead inside this runtime and handed out on demand, refilled in the
+         * background.
+         *
+         * @throws IllegalArgumentException naming the valid methods if {@code name} is none of them
+         */
+        public Builder startMethod(String name) {
+            this.startMethod = checkStartMethod(name);
+            return this;
+        }
+
+        /** How many idle workers the {@code warm} start method keeps ready; default the number of CPUs (at least 2). */
+        public Builder warmWorkers(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("warm workers must be at least 1, got " + count);
+            }
+            this.warmWorkers = count;
+            return this;
+        }
 
         /**
          * How workers are connected unless a pool or process says otherwise; default
@@ -198,7 +278,7 @@ public final class ProcwireRuntime implements AutoCloseable {
         String id = name + "-" + UUID.randomUUID().toString().substring(0, 8);
         LaunchSpec spec = new LaunchSpec(id, name, options, setup.environment(), setup.directory(), maxConcurrentTasks,
                 maxFrameBytes, output, connectionCallbacks,
-                setup.transport() != null ? setup.transport() : transport, setup.command());
+                setup.transport() != null ? setup.transport() : transport, setup.command(), false);
         StartedWorker worker;
         try {
             worker = starter.start(spec);

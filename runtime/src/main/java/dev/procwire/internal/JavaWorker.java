@@ -40,7 +40,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class JavaWorker implements Transport.Listener {
     /** How long the worker waits for the runtime's Welcome. */
-    private static final long WELCOME_TIMEOUT_MILLIS = 30_000;
+    private static final long WELCOME_TIMEOUT_MILLIS = welcomeTimeout();
     /** How long an exit may take (shutdown hooks) before the worker halts: within 2 s in all. */
     private static final long EXIT_GRACE_MILLIS = Boolean.getBoolean(CdsArchive.DUMPING_PROPERTY) ? 20_000 : 1_500;
 
@@ -76,6 +76,16 @@ final class JavaWorker implements Transport.Listener {
     private static final String BATCH_FUNCTION = Protocol.BATCH_FUNCTION;
     private static final String BATCH_RESULT_TYPE = Protocol.BATCH_RESULT_TYPE;
 
+    /** 30 s, or what {@code PROCWIRE_WELCOME_WAIT_MILLIS} says (0: until the input ends). */
+    private static long welcomeTimeout() {
+        String v = System.getenv(Protocol.ENV_WELCOME_WAIT);
+        try {
+            return v == null ? 30_000 : Math.max(0, Long.parseLong(v));
+        } catch (NumberFormatException e) {
+            return 30_000;
+        }
+    }
+
     /** Runs the session; returns only by exiting the process. */
     void serve() {
         installSignalHandlers();
@@ -94,7 +104,9 @@ final class JavaWorker implements Transport.Listener {
                 .addCapabilities("heartbeat")
                 .addCapabilities(ActorHost.CAPABILITY)).build());
         try {
-            if (!welcomed.await(WELCOME_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+            if (WELCOME_TIMEOUT_MILLIS == 0) {
+                welcomed.await(); // a worker started ahead of demand: its input's end still ends it
+            } else if (!welcomed.await(WELCOME_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
                 diagnostics.println("procwire worker " + workerId + ": no Welcome from the runtime within "
                         + WELCOME_TIMEOUT_MILLIS + " ms");
                 exit(2);

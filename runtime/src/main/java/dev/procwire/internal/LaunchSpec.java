@@ -23,10 +23,12 @@ import java.util.concurrent.Executor;
  * @param transport how the worker is connected
  * @param command the program of a worker that is not procwire's Java worker (its first element
  *     the executable); empty for a Java worker
+ * @param holdWelcome a worker started ahead of demand: its Hello is checked but answered only
+ *     when it is handed out ({@link WorkerConnection#assign}), and it waits for that
  */
 public record LaunchSpec(String workerId, String name, List<String> jvmOptions, Map<String, String> environment,
                          Path directory, int maxConcurrentTasks, int maxFrameBytes, OutputListener output,
-                         Executor callbacks, WorkerTransport transport, List<String> command) {
+                         Executor callbacks, WorkerTransport transport, List<String> command, boolean holdWelcome) {
 
     public LaunchSpec {
         Objects.requireNonNull(transport, "transport");
@@ -37,7 +39,13 @@ public record LaunchSpec(String workerId, String name, List<String> jvmOptions, 
     public LaunchSpec(String workerId, String name, List<String> jvmOptions, Map<String, String> environment,
                       Path directory, int maxFrameBytes, OutputListener output, Executor callbacks) {
         this(workerId, name, jvmOptions, environment, directory, 0, maxFrameBytes, output, callbacks,
-                WorkerTransport.PIPE, List.of());
+                WorkerTransport.PIPE, List.of(), false);
+    }
+
+    /** This spec for a worker started ahead of demand, under the name {@code placeholder}. */
+    public LaunchSpec ahead(String placeholder) {
+        return new LaunchSpec(workerId, placeholder, jvmOptions, environment, directory, maxConcurrentTasks,
+                maxFrameBytes, output, callbacks, transport, command, true);
     }
 
     /** Whether this is procwire's own Java worker (not a command of the user's). */

@@ -22,6 +22,8 @@ public final class Protocol {
     public static final String ENV_CONNECTIONS_TOKEN = "PROCWIRE_CONNECTIONS_TOKEN";
     /** Java workers only: the application classpath, loaded apart from procwire's own. */
     public static final String ENV_CLASSPATH = "PROCWIRE_CLASSPATH";
+    /** Java workers: how long to wait for Welcome, in ms; 0 waits until the input ends (warm workers). */
+    public static final String ENV_WELCOME_WAIT = "PROCWIRE_WELCOME_WAIT_MILLIS";
     /** Test hook: a worker announces these versions instead of its own ("min..max"). */
     public static final String ENV_FAKE_VERSIONS = "PROCWIRE_TEST_ANNOUNCE_VERSIONS";
 

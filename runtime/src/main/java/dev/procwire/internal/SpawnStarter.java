@@ -155,6 +155,9 @@ public final class SpawnStarter implements WorkerStarter {
             builder.environment().putAll(spec.environment());
             builder.environment().put(Protocol.ENV_WORKER_ID, spec.workerId());
             builder.environment().put(Protocol.ENV_MAX_FRAME, Integer.toString(spec.maxFrameBytes()));
+            if (spec.holdWelcome()) {
+                builder.environment().put(Protocol.ENV_WELCOME_WAIT, "0");
+            }
             if (split) {
                 builder.environment().put(Protocol.ENV_CLASSPATH, classpath);
             }
@@ -166,14 +169,15 @@ public final class SpawnStarter implements WorkerStarter {
             String what = spec.transport().wireName() + " to worker " + spec.name() + " (pid " + process.pid() + ")";
             Transport transport = link.connect(process, what, spec.maxFrameBytes());
             StderrCollector stderr = new StderrCollector(process.getErrorStream(), spec.name(), process.pid(), spec.output());
-            if (link.stdoutIsText()) {
-                new StderrCollector(process.getInputStream(), spec.name(), process.pid(), spec.output(),
-                        dev.procwire.OutputLine.Stream.STDOUT);
-            }
+            StderrCollector stdout = !link.stdoutIsText() ? null : new StderrCollector(process.getInputStream(),
+                    spec.name(), process.pid(), spec.output(), dev.procwire.OutputLine.Stream.STDOUT);
             WorkerConnection connection = new WorkerConnection(transport, spec.workerId(), spec.name(),
                     spec.maxConcurrentTasks(), spec.maxFrameBytes(), spec.output(), spec.callbacks(), link.token());
+            if (spec.holdWelcome()) {
+                connection.holdWelcome();
+            }
             connection.start();
-            return new StartedWorker(process, connection, stderr);
+            return new StartedWorker(process, connection, stderr, stdout);
         } catch (IOException | RuntimeException e) {
             link.close();
             throw e;
@@ -183,7 +187,7 @@ public final class SpawnStarter implements WorkerStarter {
     /** Variables that name a runtime's resources; a worker's own workers get fresh ones. */
     private static final List<String> INHERITED_PROTOCOL_VARIABLES = List.of(Protocol.ENV_CONNECTIONS,
             Protocol.ENV_CONNECTIONS_TOKEN, Protocol.ENV_TOKEN, Protocol.ENV_TRANSPORT, Protocol.ENV_FIFO_IN,
-            Protocol.ENV_FIFO_OUT, Protocol.ENV_SOCKET, Protocol.ENV_CLASSPATH);
+            Protocol.ENV_FIFO_OUT, Protocol.ENV_SOCKET, Protocol.ENV_CLASSPATH, Protocol.ENV_WELCOME_WAIT);
 
     private List<String> javaCommand(LaunchSpec spec, boolean split, CdsArchive.Use cds) {
         List<String> command = new ArrayList<>();

@@ -19,6 +19,8 @@ public final class StderrCollector {
     private final CountDownLatch done = new CountDownLatch(1);
     private final long pid;
     private final OutputLine.Stream stream;
+    private volatile String name;
+    private volatile OutputListener listener;
 
     public StderrCollector(InputStream stderr, String workerName, long pid, OutputListener listener) {
         this(stderr, workerName, pid, listener, OutputLine.Stream.STDERR);
@@ -29,13 +31,21 @@ public final class StderrCollector {
                            OutputLine.Stream stream) {
         this.pid = pid;
         this.stream = stream;
-        Thread t = new Thread(() -> pump(in, workerName, listener),
+        this.name = workerName;
+        this.listener = listener;
+        Thread t = new Thread(() -> pump(in, workerName),
                 "procwire-" + stream.name().toLowerCase(java.util.Locale.ROOT) + "-" + workerName);
         t.setDaemon(true);
         t.start();
     }
 
-    private void pump(InputStream in, String workerName, OutputListener listener) {
+    /** From now on, lines are shown as {@code workerName}'s and go to {@code to} (a warm worker handed out). */
+    public void assign(String workerName, OutputListener to) {
+        this.name = workerName;
+        this.listener = to;
+    }
+
+    private void pump(InputStream in, String workerName) {
         OutputAssembler lines = new OutputAssembler(workerName, pid, stream, line -> {
             synchronized (tail) {
                 if (tail.size() == KEEP_LINES) {
@@ -43,7 +53,7 @@ public final class StderrCollector {
                 }
                 tail.addLast(line.text());
             }
-            listener.onLine(line);
+            listener.onLine(line.workerName().equals(name) ? line : new OutputLine(name, pid, stream, line.text()));
         });
         byte[] buf = new byte[8192];
         try (in) {

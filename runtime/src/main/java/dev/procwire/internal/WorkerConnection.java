@@ -34,12 +34,16 @@ public final class WorkerConnection implements Transport.Listener {
     private final Transport transport;
     private final String workerId;
     private final String token;
-    private final String workerName;
+    private volatile String workerName;
     private final long runtimePid = ProcessHandle.current().pid();
     private final int maxFrameBytes;
-    private final int maxConcurrentTasks;
-    private final OutputListener output;
-    private final Executor callbacks;
+    private volatile int maxConcurrentTasks;
+    private volatile OutputListener output;
+    private volatile Executor callbacks;
+    /** Set by {@link #holdWelcome()}: a Hello is kept unanswered until {@link #assign}. */
+    private boolean holdWelcome;
+    private Hello heldHello;
+    private final CompletableFuture<Hello> helloArrived = new CompletableFuture<>();
     private final CompletableFuture<Hello> ready = new CompletableFuture<>();
     private final CompletableFuture<Termination> closed = new CompletableFuture<>();
     private final Map<Long, CompletableFuture<Frame>> pending = new ConcurrentHashMap<>();
@@ -195,17 +199,65 @@ public final class WorkerConnection implements Transport.Listener {
                     + "given in " + Protocol.ENV_TOKEN + (hello.getAuthToken().isEmpty() ? " (none)" : " (a wrong one)"));
             return;
         }
+        synchronized (this) {
+            if (holdWelcome) {
+                heldHello = hello;
+                helloArrived.complete(hello);
+                return;
+            }
+        }
+        welcome(hello);
+    }
+
+    private void welcome(Hello hello) {
         stdout = new OutputAssembler(workerName, hello.getPid(), OutputLine.Stream.STDOUT, output);
         stderr = new OutputAssembler(workerName, hello.getPid(), OutputLine.Stream.STDERR, output);
         agreed = hello.getCapabilitiesList().stream().filter(USED_CAPABILITIES::contains).distinct().toList();
         transport.send(Frame.newBuilder().setWelcome(Welcome.newBuilder()
-                .setProtocolVersion(chosen)
+                .setProtocolVersion(Math.min(hello.getProtocolVersion(), Protocol.MAX_VERSION))
                 .setWorkerName(workerName)
                 .setRuntimePid(runtimePid)
                 .setMaxFrameBytes(maxFrameBytes)
                 .setMaxConcurrentTasks(maxConcurrentTasks)
                 .addAllCapabilities(agreed)).build());
-        callbacks.execute(() -> ready.complete(hello));
+        Executor c = callbacks;
+        c.execute(() -> ready.complete(hello));
+    }
+
+    /**
+     * Keeps this worker's Hello unanswered once it was checked, so that a worker started ahead of
+     * demand (the {@code warm} start method) is named and welcomed only when it is handed out.
+     * Call before {@link #start()}.
+     */
+    public synchronized void holdWelcome() {
+        holdWelcome = true;
+    }
+
+    /** Completes with the worker's checked Hello while its Welcome is held. */
+    public CompletableFuture<Hello> helloArrived() {
+        return helloArrived;
+    }
+
+    /**
+     * Hands a held worker to its user: names it and welcomes it; {@link #ready()} completes then.
+     *
+     * @throws IllegalStateException if no Hello is held (none arrived, or it was answered)
+     */
+    public void assign(String name, int maxConcurrent, OutputListener listener, Executor futures) {
+        Hello hello;
+        synchronized (this) {
+            if (heldHello == null) {
+                throw new IllegalStateException("worker " + workerName + " has no held Hello to answer");
+            }
+            hello = heldHello;
+            heldHello = null;
+            holdWelcome = false;
+            workerName = name;
+            maxConcurrentTasks = maxConcurrent;
+            output = listener;
+            callbacks = futures;
+        }
+        welcome(hello);
     }
 
     private void refuse(ErrorCode code, String message) {
@@ -213,7 +265,9 @@ public final class WorkerConnection implements Transport.Listener {
         transport.send(Frame.newBuilder().setProtocolError(
                 ProtocolError.newBuilder().setCode(code).setMessage(message)).build());
         transport.shutdown();
-        callbacks.execute(() -> ready.completeExceptionally(new ProtocolViolation(code, message)));
+        ProtocolViolation v = new ProtocolViolation(code, message);
+        helloArrived.completeExceptionally(v);
+        callbacks.execute(() -> ready.completeExceptionally(v));
     }
 
     private void violation(String message) {
@@ -247,9 +301,11 @@ public final class WorkerConnection implements Transport.Listener {
         if (!termination.isClean() && protocolError == null) {
             protocolError = termination.message();
         }
+        ProtocolViolation early = new ProtocolViolation(ErrorCode.PROTOCOL_VIOLATION,
+                "connection ended before the handshake: " + termination);
+        helloArrived.completeExceptionally(early);
         callbacks.execute(() -> {
-            ready.completeExceptionally(new ProtocolViolation(ErrorCode.PROTOCOL_VIOLATION,
-                    "connection ended before the handshake: " + termination));
+            ready.completeExceptionally(early);
             closed.complete(termination);
         });
     }

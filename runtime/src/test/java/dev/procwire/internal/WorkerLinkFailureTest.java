@@ -41,7 +41,7 @@ class WorkerLinkFailureTest {
         starter = new SpawnStarter(SpawnStarter.javaOfThisJvm(), System.getProperty("java.class.path"),
                 main.getName(), connectTimeout);
         worker = starter.start(new LaunchSpec("fake-1", "fake", List.of(), Map.of(), null, 0,
-                FrameLimits.DEFAULT_MAX_FRAME_BYTES, OutputListener.discard(), Runnable::run, transport, List.of()));
+                FrameLimits.DEFAULT_MAX_FRAME_BYTES, OutputListener.discard(), Runnable::run, transport, List.of(), false));
         ExecutionException e = assertThrows(ExecutionException.class,
                 () -> worker.connection().ready().get(30, TimeUnit.SECONDS));
         return e.getCause();
