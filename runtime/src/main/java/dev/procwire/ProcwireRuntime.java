@@ -26,7 +26,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The parent side of procwire: starts workers, owns their connections, and ends them. Most
@@ -53,8 +52,6 @@ public final class ProcwireRuntime implements AutoCloseable {
         }
     }
 
-    private static final AtomicInteger CALLBACK_THREADS = new AtomicInteger();
-
     private final OutputListener output;
     private final Duration handshakeTimeout;
     private final Duration terminateGrace;
@@ -66,11 +63,8 @@ public final class ProcwireRuntime implements AutoCloseable {
     private final Set<WorkerProcess> live = ConcurrentHashMap.newKeySet();
     private final Set<AutoCloseable> pools = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final ExecutorService callbacks = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "procwire-callback-" + CALLBACK_THREADS.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService callbacks = Executors.newCachedThreadPool(
+            dev.procwire.internal.DaemonThreads.numbered("procwire-callback"));
     private final Thread shutdownHook = new Thread(this::endWorkersAtExit, "procwire-shutdown");
 
     private ProcwireRuntime(Builder b) {

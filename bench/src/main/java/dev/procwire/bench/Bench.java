@@ -95,12 +95,13 @@ public final class Bench {
             try {
                 switch (w) {
                     case "spawn" -> spawn();
+                    case "methods" -> StartMethodBench.run();
                     case "phases" -> phases();
                     case "rtt" -> rtt(pin);
                     case "pool" -> PoolBench.pool();
                     case "cpu" -> PoolBench.cpu();
                     default -> {
-                        System.err.println("usage: Bench [spawn] [phases] [rtt] [pool] [cpu]   (env PIN=P,C pins parent/worker)");
+                        System.err.println("usage: Bench [spawn] [methods] [phases] [rtt] [pool] [cpu]   (env PIN=P,C pins parent/worker)");
                         System.exit(2);
                     }
                 }

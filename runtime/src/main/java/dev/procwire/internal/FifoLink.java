@@ -4,9 +4,7 @@ import dev.procwire.WorkerTransport;
 import dev.procwire.transport.RuntimeDirectory;
 import dev.procwire.transport.Transport;
 import dev.procwire.transport.fifo.FifoPair;
-import java.io.File;
 import java.io.IOException;
-import java.lang.ProcessBuilder.Redirect;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -32,8 +30,7 @@ final class FifoLink implements WorkerLink {
 
     @Override
     public void configure(ProcessBuilder builder) {
-        builder.redirectInput(Redirect.from(new File("/dev/null"))).redirectOutput(Redirect.PIPE);
-        builder.environment().put(Protocol.ENV_TRANSPORT, WorkerTransport.FIFO.wireName());
+        WorkerLink.textStdio(builder, WorkerTransport.FIFO);
         builder.environment().putAll(pair.childEnvironment());
     }
 

@@ -53,11 +53,8 @@ final class JavaWorker implements Transport.Listener {
     private int active;
     private final Targets targets;
     private final AtomicBoolean noticeSent = new AtomicBoolean();
-    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "procwire-deadlines");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
+            DaemonThreads.named("procwire-deadlines"));
     private volatile Welcome welcome;
     private final String token;
     private volatile int terminatingSignal;

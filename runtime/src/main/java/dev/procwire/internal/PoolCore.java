@@ -102,11 +102,8 @@ public final class PoolCore {
     private enum State { RUNNING, CLOSED, TERMINATED }
 
     private static final AtomicInteger WORKER_NUMBER = new AtomicInteger();
-    private static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "procwire-pool-timers");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor(
+            DaemonThreads.named("procwire-pool-timers"));
 
     private final ProcwireRuntime runtime;
     private final Config config;

@@ -67,11 +67,7 @@ public final class SpawnStarter implements WorkerStarter {
     private final String classpath;
     private final String mainClass;
     private final Duration connectTimeout;
-    private final Executor opener = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "procwire-fifo-open");
-        t.setDaemon(true);
-        return t;
-    });
+    private final Executor opener = Executors.newCachedThreadPool(DaemonThreads.named("procwire-fifo-open"));
     private RuntimeDirectory directory;
     private UnixSocketServer server;
     private boolean closed;

@@ -5,9 +5,7 @@ import dev.procwire.transport.Transport;
 import dev.procwire.transport.uds.PeerAuthentication;
 import dev.procwire.transport.uds.UnixSocketServer;
 import dev.procwire.transport.uds.UnixSocketTransport;
-import java.io.File;
 import java.io.IOException;
-import java.lang.ProcessBuilder.Redirect;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -30,8 +28,7 @@ final class UnixSocketLink implements WorkerLink {
 
     @Override
     public void configure(ProcessBuilder builder) {
-        builder.redirectInput(Redirect.from(new File("/dev/null"))).redirectOutput(Redirect.PIPE);
-        builder.environment().put(Protocol.ENV_TRANSPORT, WorkerTransport.UNIX_SOCKET.wireName());
+        WorkerLink.textStdio(builder, WorkerTransport.UNIX_SOCKET);
         builder.environment().put(Protocol.ENV_SOCKET, server.path().toString());
         builder.environment().put(Protocol.ENV_TOKEN, token);
     }

@@ -30,11 +30,8 @@ public final class WarmStarter implements WorkerStarter {
     private final int size;
     private final LaunchSpec template;
     private final Deque<StartedWorker> idle = new ArrayDeque<>();
-    private final ExecutorService spawner = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "procwire-warm-spawner");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService spawner = Executors.newSingleThreadExecutor(
+            DaemonThreads.named("procwire-warm-spawner"));
     private int starting;
     private int failuresInARow;
     private boolean closed;

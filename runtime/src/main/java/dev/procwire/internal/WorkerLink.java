@@ -24,6 +24,16 @@ interface WorkerLink extends AutoCloseable {
     /** The one-time token the worker must show in its Hello, or {@code null} if none is asked. */
     String token();
 
+    /**
+     * For links whose protocol stream is not stdin/stdout: stdin reads {@code /dev/null}, stdout
+     * is a pipe shown as the worker's output, and {@code PROCWIRE_TRANSPORT} names the transport.
+     */
+    static void textStdio(ProcessBuilder builder, dev.procwire.WorkerTransport transport) {
+        builder.redirectInput(java.lang.ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(java.lang.ProcessBuilder.Redirect.PIPE);
+        builder.environment().put(Protocol.ENV_TRANSPORT, transport.wireName());
+    }
+
     /** Releases what {@link #configure} made if the worker was never connected. Idempotent. */
     @Override
     void close();

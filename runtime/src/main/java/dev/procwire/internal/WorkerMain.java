@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -47,12 +46,7 @@ public final class WorkerMain {
         }
         // One pool for reading and for tasks: the thread that reads a Submit runs it, and an idle
         // pooled thread (parked, not in native code) takes over reading.
-        AtomicInteger threadNumber = new AtomicInteger();
-        ExecutorService threads = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "procwire-worker-" + threadNumber.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService threads = Executors.newCachedThreadPool(DaemonThreads.numbered("procwire-worker"));
         StreamTransport transport = new StreamTransport(new BufferedInputStream(streams.in(), 65536),
                 streams.out(), streams.description(), maxFrame, threads);
         System.setOut(new PrintStream(new ForwardingOutputStream(transport, Output.Stream.STDOUT), true, StandardCharsets.UTF_8));
