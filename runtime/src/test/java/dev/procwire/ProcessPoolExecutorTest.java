@@ -212,7 +212,8 @@ class ProcessPoolExecutorTest {
 
     @Test
     void invokeAnyReturnsTheFirstSuccessAndCancelsTheRest() throws Exception {
-        ProcessPoolExecutor ex = ProcessPoolExecutor.create(options(2));
+        // No prefetch: with it, "fast" may wait in the worker running "slow" (as in Python's pools).
+        ProcessPoolExecutor ex = ProcessPoolExecutor.create(options(2).prefetch(1));
         try {
             String first = ex.invokeAny(List.of(new SleepThenReturn(60_000, "slow"), new Fail("bad"),
                     new SleepThenReturn(200, "fast")));
