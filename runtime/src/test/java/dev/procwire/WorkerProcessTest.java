@@ -269,6 +269,38 @@ class WorkerProcessTest {
     }
 
     @Test
+    void aJvmStartUpErrorPrintedOnStdoutStillReachesTheUserAsTheJvmsOwnWords() {
+        // The JVM prints this one on stdout, the protocol stream, unless told otherwise.
+        WorkerProcess p = new WorkerProcess(Fixtures.Hello.class, "x").setRuntime(RUNTIME)
+                .addJvmOptions("-XX:+UseParallelGC", "-XX:+UseG1GC");
+        WorkerStartException e = assertThrows(WorkerStartException.class, p::start);
+        assertTrue(e.getMessage().contains("Multiple garbage collectors selected"), e.getMessage());
+        assertEquals(1, e.exitCode(), e.getMessage());
+    }
+
+    /** The names of the worker's garbage collectors. */
+    static final class CollectorNames implements Task<Void, String> {
+        @Override
+        public String call(Void ignored) {
+            return java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                    .map(java.lang.management.GarbageCollectorMXBean::getName)
+                    .collect(java.util.stream.Collectors.joining(","));
+        }
+    }
+
+    @Test
+    void aCollectorChosenByTheUserReplacesTheDefaultOne() {
+        try (ProcessPool pool = ProcessPool.builder().processes(1).runtime(RUNTIME).jvmOptions("-XX:+UseParallelGC").build()) {
+            String names = pool.apply(CollectorNames.class, null);
+            assertTrue(names.contains("PS Scavenge"), names);
+        }
+        try (ProcessPool pool = ProcessPool.builder().processes(1).runtime(RUNTIME).build()) {
+            String names = pool.apply(CollectorNames.class, null);
+            assertTrue(names.contains("Copy"), "Serial GC by default: " + names);
+        }
+    }
+
+    @Test
     void aWorkerSpeakingAnotherProtocolVersionIsRefusedNamingBoth() {
         WorkerProcess p = new WorkerProcess(Fixtures.Hello.class, "x").setRuntime(RUNTIME)
                 .putEnvironment("PROCWIRE_TEST_ANNOUNCE_VERSIONS", "2..3");

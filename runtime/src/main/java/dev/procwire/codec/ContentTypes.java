@@ -16,6 +16,9 @@ public final class ContentTypes {
     /** The media type without parameters, lower case: {@code "text/plain"}. */
     public static String base(String contentType) {
         int semi = contentType.indexOf(';');
+        if (semi < 0 && (contentType.equals(VALUE) || contentType.equals(BYTES))) {
+            return contentType; // the canonical forms, as procwire sends them: once per item of a map
+        }
         return (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase(java.util.Locale.ROOT);
     }
 

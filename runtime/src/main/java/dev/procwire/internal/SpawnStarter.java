@@ -25,13 +25,23 @@ import java.util.List;
 public final class SpawnStarter implements WorkerStarter {
     /** Options for small, short-lived worker JVMs; a user's options come after and win. */
     static final List<String> DEFAULT_JVM_OPTIONS = List.of(
-            "-XX:+UseSerialGC",      // one GC thread, smallest footprint, fastest start
+            // The JVM prints its own start-up errors ("Multiple garbage collectors selected", a
+            // bad -Xmx) on stdout, which is the protocol stream here: to stderr with them.
+            "-XX:+DisplayVMOutputToStderr",
             "-XX:-UsePerfData",      // no hsperfdata file in /tmp per worker
             "-Xshare:auto",          // the JDK's class-data archive when it has one
             // The JVM's own log (warnings, -Xlog, -verbose) goes to stdout by default, which is
             // the protocol stream here: send all of it to stderr instead.
             "-Xlog:disable",
             "-Xlog:all=warning:stderr:uptime,level,tags");
+
+    /** One GC thread, smallest footprint, fastest start; left out when the user picks a collector. */
+    static final String DEFAULT_GC = "-XX:+UseSerialGC";
+
+    /** Whether {@code options} choose a garbage collector ({@code -XX:+Use...GC}). */
+    static boolean choosesCollector(List<String> options) {
+        return options.stream().anyMatch(o -> o.startsWith("-XX:+Use") && o.endsWith("GC"));
+    }
 
     /**
      * A user's JVM option, with any JVM log output moved from stdout to stderr: {@code -Xlog:gc}
@@ -189,6 +199,9 @@ public final class SpawnStarter implements WorkerStarter {
         List<String> command = new ArrayList<>();
         command.add(javaExecutable);
         command.addAll(DEFAULT_JVM_OPTIONS);
+        if (!choosesCollector(spec.jvmOptions())) {
+            command.add(DEFAULT_GC); // two would stop the JVM ("Multiple garbage collectors selected")
+        }
         if (cds != null) {
             command.addAll(cds.jvmOptions);
         }
