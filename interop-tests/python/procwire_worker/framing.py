@@ -73,15 +73,21 @@ class FrameWriter:
     def __init__(self, fd):
         self._fd = fd
         self._lock = threading.Lock()
+        self._sealed = False
         self.max_bytes = DEFAULT_MAX_FRAME  # the runtime's maximum, set from Welcome
 
-    def write(self, frame, timeout=-1):
-        """Writes one frame; raises OSError if the stream is broken. With a timeout, returns
-        False if the lock could not be taken in time (used from signal handlers)."""
+    def write(self, frame, timeout=-1, last=False):
+        """Writes one frame; raises OSError if the stream is broken. Returns False, writing
+        nothing, if the lock could not be taken within `timeout` seconds or the last frame was
+        written already. `last` marks ExitNotice: nothing may follow it (PROTOCOL.md §10.4),
+        even from threads that were still sending output when the worker began to exit."""
         data = delimited(frame)
         if not self._lock.acquire(timeout=timeout):
             return False
         try:
+            if self._sealed:
+                return False
+            self._sealed = last
             self._write_all(data)
         finally:
             self._lock.release()

@@ -58,6 +58,18 @@ class FrameTextStream(io.TextIOBase):
             self.flush()
         return len(s)
 
+    @property
+    def buffer(self):
+        """Bytes written here (sys.stdout.buffer.write) join the same stream, in order."""
+        return _BinaryView(self)
+
+    def write_bytes(self, data):
+        with self._lock:
+            self._pending.append(bytes(data))
+            self._size += len(data)
+        self.flush()
+        return len(data)
+
     def flush(self):
         with self._lock:
             data = b"".join(self._pending)
@@ -66,6 +78,21 @@ class FrameTextStream(io.TextIOBase):
             if data:
                 # Under the lock, so two flushes cannot reorder the bytes of one stream.
                 self._emit(self._stream, data)
+
+
+class _BinaryView(io.RawIOBase):
+    def __init__(self, text):
+        super().__init__()
+        self._text = text
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        return self._text.write_bytes(data)
+
+    def flush(self):
+        self._text.flush()
 
 
 class Fd1Forwarder:

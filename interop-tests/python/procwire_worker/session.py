@@ -81,9 +81,11 @@ class Session:
             signal.signal(sig, self._on_signal)
 
     def _on_signal(self, signum, _frame):
-        # PROTOCOL.md §10.4: say that a signal ended us, so the runtime reports -signum.
-        self.exit(128 + signum, signal_number=signum, reason=f"terminated by {signal.Signals(signum).name}",
-                  from_signal=True)
+        # PROTOCOL.md §10.4: say that a signal ended us, so the runtime reports -signum. The
+        # handler runs on the reading thread, which may hold a lock that exiting needs (in the
+        # middle of a write): exit on another thread and let this one go on.
+        threading.Thread(target=self.exit, args=(128 + signum, signum, f"terminated by {signal.Signals(signum).name}"),
+                         name="procwire-signal-exit", daemon=True).start()
 
     # ---- the session
 
@@ -310,7 +312,14 @@ class Session:
         return self._answer(req, frame)
 
     def fail(self, req, error):
-        self._answer(req, pb.Frame(failure=pb.Failure(request_id=req.id, error=error)))
+        frame = pb.Frame(failure=pb.Failure(request_id=req.id, error=error))
+        if frame.ByteSize() > self._writer.max_bytes:
+            # A huge traceback (deep recursion) must not cost the answer: keep what fits.
+            error.ClearField("cause")
+            error.stack_trace = "(stack trace left out: too large for the runtime's maximum frame size)"
+            error.message = error.message[:max(0, self._writer.max_bytes // 2)]
+            frame = pb.Frame(failure=pb.Failure(request_id=req.id, error=error))
+        self._answer(req, frame)
         return False
 
     def fail_shutting_down(self, req):
@@ -367,8 +376,10 @@ class Session:
             self._send_output(stream, data)
 
     def _send_output(self, stream, data):
-        for i in range(0, len(data), CHUNK):
-            self.send(pb.Frame(output=pb.Output(stream=stream, data=data[i:i + CHUNK])))
+        # Chunks stay below the runtime's maximum frame size, whatever it is (PROTOCOL.md §10.2).
+        chunk = max(1, min(CHUNK, self._writer.max_bytes - 16))
+        for i in range(0, len(data), chunk):
+            self.send(pb.Frame(output=pb.Output(stream=stream, data=data[i:i + chunk])))
 
     def flush_output(self):
         for s in self._text_streams:
@@ -385,10 +396,10 @@ class Session:
         except (OSError, ValueError):
             pass
 
-    def send(self, frame, timeout=-1):
+    def send(self, frame, timeout=-1, last=False):
         """Writes a frame. A broken output means the runtime is gone: exit (PROTOCOL.md §10.5)."""
         try:
-            return self._writer.write(frame, timeout)
+            return self._writer.write(frame, timeout, last)
         except OSError as e:
             if not self._exit_lock.locked():
                 # On another thread: this one may hold locks that exiting takes.
@@ -403,14 +414,15 @@ class Session:
     # ---- ending
 
     def violation(self, code_name, message):
-        """PROTOCOL.md §11.3: ProtocolError, then ExitNotice with a non-zero status, then exit."""
+        """PROTOCOL.md §11.3: ProtocolError, then ExitNotice with a non-zero status, then exit.
+        Never returns."""
         self._diag_line(f"closing the session: {code_name}: {message}")
         self.send(pb.Frame(protocol_error=pb.ProtocolError(code=_code(code_name), message=message)))
         self.exit(2, reason=f"{code_name}: {message}", notice=self.welcome is not None)
 
     def _gone(self, why, status):
         """The runtime is gone (end of input, broken stream): exit at once, without waiting for
-        running tasks."""
+        running tasks. Never returns."""
         if why:
             self._diag_line(why)
         self.exit(status, reason=why or "end of input: the runtime is gone")
@@ -433,12 +445,10 @@ class Session:
                 if silence > 3 * w.heartbeat_interval_millis / 1000.0:
                     self._gone(f"no frame from the runtime for {silence:.1f} s (3 heartbeat intervals)", 3)
 
-    def exit(self, status, signal_number=0, reason="", notice=True, from_signal=False):
+    def exit(self, status, signal_number=0, reason="", notice=True):
         """Sends ExitNotice as the last frame, closes the protocol output and exits the process
         with `status`, without waiting for running tasks. Never returns."""
         if not self._exit_lock.acquire(blocking=False):
-            if from_signal:
-                return  # already exiting: the signal handler must not block the exiting thread
             threading.Event().wait()  # another thread is exiting; it ends the process
         try:
             if self._hello_sent and self._writer is not None:
@@ -449,9 +459,10 @@ class Session:
                 except (OSError, ValueError):
                     pass
                 if notice and self.welcome is not None:
-                    # With a timeout: a signal handler may have interrupted a write of this thread.
+                    # With a timeout: a thread stuck in a write (runtime not reading) must not
+                    # keep us alive.
                     self.send(pb.Frame(exit_notice=pb.ExitNotice(exit_code=status, signal=signal_number,
-                                                                 reason=reason)), timeout=1.0)
+                                                                 reason=reason)), timeout=1.0, last=True)
                 self.streams.close_output()
         finally:
             os._exit(status)

@@ -139,6 +139,13 @@ class WorkerBehaviour:
         self.assertEqual(pb.FRAME_TOO_LARGE, failure.error.code)
         self.assertEqual(900, len(decoded(w.call("blob", 900, request_id=2).value)))
 
+    def test_output_is_split_below_the_runtime_maximum(self):
+        w = self.open(max_frame=1000)
+        self.assertEqual(3000, decoded(w.call("print_long", 3000).value))
+        self.assertEqual("<" + "x" * 3000 + "\n", w.output_text(pb.Output.STDOUT))
+        self.assertGreaterEqual(len(w.outputs), 4)
+        self.assertTrue(all(pb.Frame(output=o).ByteSize() <= 1000 for o in w.outputs))
+
     # ---- procwire.map
 
     def batch(self, function, arguments):

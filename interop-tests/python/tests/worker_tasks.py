@@ -62,6 +62,13 @@ def print_both(text):
     return len(text)
 
 
+@procwire_worker.function("print_long")
+def print_long(n):
+    sys.stdout.buffer.write(b"<")  # the binary side of sys.stdout joins the same stream
+    print("x" * n)
+    return n
+
+
 @procwire_worker.function("write_fd1")
 def write_fd1(text):
     # What C code or a child process would do: write to fd 1 directly.
