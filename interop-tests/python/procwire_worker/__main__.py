@@ -53,7 +53,10 @@ def main(argv=None):
     except Exception as e:  # noqa: B902 - e.g. no google.protobuf, no protoc: say so and stop
         _fail(2, f"cannot start: {e}")
 
-    session = session_module.Session(worker_id, token, max_in, sys.__stderr__)
+    try:
+        session = session_module.Session(worker_id, token, max_in, sys.__stderr__)
+    except ValueError as e:
+        _fail(2, str(e))
     session_module.active = session
     streams = None
     try:

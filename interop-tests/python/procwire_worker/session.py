@@ -26,7 +26,6 @@ WELCOME_TIMEOUT = 30.0           # seconds from Hello to Welcome, as the Java wo
 DEFAULT_GRACE = 10.0             # a graceful Shutdown with grace_millis 0
 ENV_FAKE_VERSIONS = "PROCWIRE_TEST_ANNOUNCE_VERSIONS"  # test hook shared with the Java worker: "min..max"
 REQUESTS = ("submit", "actor_create", "actor_ask", "actor_stop")
-NOT_FROM_RUNTIME = ("hello", "result", "failure", "output", "exit_notice")
 
 
 def _code(name):
@@ -58,8 +57,7 @@ class Session:
         self._runner = Runner(self._execute)
         self._timers = Timers()
         self._actors = ActorHost(self)
-        lo, hi = os.environ.get(ENV_FAKE_VERSIONS, f"{MIN_VERSION}..{MAX_VERSION}").split("..")
-        self._versions = (int(lo), int(hi))
+        self._versions = _announced_versions()
 
     # ---- set-up
 
@@ -466,6 +464,16 @@ class Session:
                 self.streams.close_output()
         finally:
             os._exit(status)
+
+
+def _announced_versions():
+    fake = os.environ.get(ENV_FAKE_VERSIONS)
+    if fake is None:
+        return MIN_VERSION, MAX_VERSION
+    lo, sep, hi = fake.partition("..")
+    if not (sep and lo.isdigit() and hi.isdigit()):
+        raise ValueError(f"{ENV_FAKE_VERSIONS}={fake!r} is not of the form min..max, e.g. 2..3")
+    return int(lo), int(hi)
 
 
 class _NotFound(Exception):

@@ -219,6 +219,14 @@ class WorkerBehaviour:
         self.assertEqual(pb.DEADLINE_EXCEEDED, failure.error.code)
         self.assertLess(time.monotonic() - started, 2.5)
 
+    def test_deadline_of_a_queued_task(self):
+        w = self.open(max_concurrent=1)
+        w.submit(1, "slow", 30)
+        w.submit(2, "square", 2, deadline_ms=200)
+        self.assertEqual(pb.DEADLINE_EXCEEDED, w.answer(2).error.code)
+        w.send(pb.Frame(cancel=pb.Cancel(request_id=1, interrupt=True)))
+        self.assertEqual(pb.CANCELLED, w.answer(1).error.code)
+
     # ---- actors
 
     def test_actor_tell_and_ask_keep_their_order(self):
@@ -341,6 +349,16 @@ class WorkerBehaviour:
         w.close_input()
         self.assertEqual(0, w.wait_exit(5))
         self.assertLess(time.monotonic() - started, 2.0)
+
+    def test_worker_exits_when_the_runtime_process_is_gone(self):
+        import subprocess
+        gone = subprocess.Popen(["true"])
+        gone.wait()  # reaped: its pid names no process now
+        w = self.start()
+        w.expect("hello")
+        w.send(pb.Frame(welcome=pb.Welcome(protocol_version=1, worker_name="py-1", runtime_pid=gone.pid)))
+        self.assertEqual(3, w.expect("exit_notice").exit_code)
+        self.assertEqual(3, w.wait_exit(5))
 
     def test_end_of_input_before_welcome_ends_the_worker(self):
         w = self.start()
