@@ -12,8 +12,9 @@ CAPABILITY = "actors"
 
 
 class Mailbox:
-    def __init__(self, actor_id):
+    def __init__(self, actor_id, report):
         self.actor_id = actor_id
+        self._report = report  # report(text): a bug of ours, logged; the mailbox goes on
         self.instance = None
         self.gone = False
         self._queue = collections.deque()
@@ -35,7 +36,10 @@ class Mailbox:
                     self._draining = False
                     return
                 handler = self._queue.popleft()
-            handler()
+            try:
+                handler()
+            except BaseException as e:  # noqa: B902
+                self._report(f"actor {self.actor_id}: {e!r}")
 
 
 class ActorHost:
@@ -52,7 +56,7 @@ class ActorHost:
         c = req.body
         if self._refused(req):
             return
-        box = Mailbox(c.actor_id)
+        box = Mailbox(c.actor_id, self._s.log)
         with self._lock:
             exists = c.actor_id in self._actors
             if not exists:

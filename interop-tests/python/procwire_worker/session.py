@@ -54,8 +54,8 @@ class Session:
         self._fd1 = None
         self._exit_lock = threading.Lock()
         self._last_frame = time.monotonic()
-        self._runner = Runner(self._execute)
-        self._timers = Timers()
+        self._runner = Runner(self._execute, self._internal_error)
+        self._timers = Timers(self._internal_error)
         self._actors = ActorHost(self)
         self._versions = _announced_versions()
 
@@ -386,6 +386,10 @@ class Session:
     def log(self, line):
         """One line on the runtime's log (an Output on stream LOG)."""
         self.emit_output(pb.Output.LOG, f"procwire worker {self.worker_id}: {line}\n".encode("utf-8"))
+
+    def _internal_error(self, text):
+        self._diag_line(f"internal error: {text}")
+        self.log(f"internal error: {text}")
 
     def _diag_line(self, text):
         try:

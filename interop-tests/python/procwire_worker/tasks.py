@@ -109,8 +109,9 @@ class Runner:
     """Runs Submits on threads of their own, at most `limit` at once (0: no limit), queueing
     the rest in arrival order (PROTOCOL.md §5.1)."""
 
-    def __init__(self, execute):
+    def __init__(self, execute, report):
         self._execute = execute
+        self._report = report  # report(text): a bug of ours, logged, must not stop the queue
         self._lock = threading.Lock()
         self._queue = collections.deque()
         self._active = 0
@@ -135,7 +136,10 @@ class Runner:
 
     def _run(self, request):
         while request is not None:
-            self._execute(request)
+            try:
+                self._execute(request)
+            except BaseException as e:  # noqa: B902
+                self._report(f"request {request.id}: {e!r}")
             with self._lock:
                 request = self._queue.popleft() if self._queue else None
                 if request is None:
@@ -145,7 +149,8 @@ class Runner:
 class Timers:
     """One thread that runs callbacks at given times (deadlines)."""
 
-    def __init__(self):
+    def __init__(self, report):
+        self._report = report
         self._heap = []
         self._cond = threading.Condition()
         self._seq = 0
@@ -163,4 +168,7 @@ class Timers:
                 while not self._heap or self._heap[0][0] > time.monotonic():
                     self._cond.wait(None if not self._heap else self._heap[0][0] - time.monotonic())
                 _, _, callback = heapq.heappop(self._heap)
-            callback()
+            try:
+                callback()
+            except BaseException as e:  # noqa: B902
+                self._report(f"timer: {e!r}")

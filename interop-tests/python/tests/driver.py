@@ -43,6 +43,7 @@ class Worker:
         self.stderr = b""
         self.stdout = b""            # fd 1 of a FIFO or socket worker: plain text
         self._tmp = tempfile.mkdtemp(prefix="procwire-py-")
+        self._threads = []
         _counter[0] += 1
         child_env = dict(os.environ)
         child_env["PYTHONPATH"] = os.pathsep.join([PYTHON_DIR, HERE, child_env.get("PYTHONPATH", "")])
@@ -108,9 +109,14 @@ class Worker:
             raise ValueError(transport)
         self._collect(self.proc.stderr, "stderr")
         self._reader = framing.FrameReader(self._in_fd, 1 << 30)
-        threading.Thread(target=self._read, daemon=True).start()
+        self._start(self._read)
 
     # ---- plumbing
+
+    def _start(self, target):
+        t = threading.Thread(target=target, daemon=True)
+        self._threads.append(t)
+        t.start()
 
     def _collect(self, stream, attr):
         def run():
@@ -119,7 +125,7 @@ class Worker:
                 if not data:
                     return
                 setattr(self, attr, getattr(self, attr) + data)
-        threading.Thread(target=run, daemon=True).start()
+        self._start(run)
 
     def _read(self):
         while True:
@@ -250,6 +256,11 @@ class Worker:
 
     def close(self):
         self.kill()
+        # The threads that read the worker's streams must be gone before their descriptors are
+        # closed: a descriptor number is reused at once, and a reader still running would then
+        # steal the frames of the next test's worker.
+        for t in self._threads:
+            t.join(TIMEOUT)
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             if stream is not None:
                 try:
