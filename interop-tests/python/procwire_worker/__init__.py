@@ -10,6 +10,7 @@ User modules register what the worker can run:
 
 and the worker is started as `python3 -m procwire_worker --module that_module`.
 """
+from . import protos  # first: it says clearly what is missing if google.protobuf or protoc is
 from .context import Cancelled, cancelled, check_cancelled, sleep
 from .payloads import Encoded, octet_stream, text
 from .registry import actor, function

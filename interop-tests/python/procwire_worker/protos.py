@@ -96,7 +96,7 @@ def load():
         importlib.import_module("google.protobuf")
     except ImportError as e:
         raise ProtoUnavailable(f"{sys.executable} cannot import google.protobuf ({e}); use an interpreter "
-                               "that has it (Debian: /usr/bin/python3 with python3-protobuf)") from e
+                               "that has it (Debian: /usr/bin/python3 with python3-protobuf)") from None
     directory = generated_dir()
     if directory not in sys.path:
         sys.path.insert(0, directory)

@@ -15,6 +15,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PYTHON_DIR = os.path.dirname(HERE)
 sys.path.insert(0, PYTHON_DIR)
 
+try:
+    import google.protobuf  # noqa: F401
+except ImportError:
+    raise SystemExit(f"the Python worker tests need an interpreter that can import google.protobuf, and "
+                     f"{sys.executable} cannot: run them with /usr/bin/python3 (Debian: apt-get install "
+                     "python3-protobuf protobuf-compiler)") from None
+
 from procwire_worker import framing, payloads  # noqa: E402
 from procwire_worker.protos import pb, vpb  # noqa: E402
 
