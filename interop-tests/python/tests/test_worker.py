@@ -269,6 +269,19 @@ class WorkerBehaviour:
         self.assertIn("actor r failed on a message: RuntimeError: recorder exploded", log)
         self.assertIn("no actor ghost", log)
 
+    def test_cancel_drops_an_ask_waiting_in_the_mailbox(self):
+        w = self.open()
+        w.send(pb.Frame(actor_create=pb.ActorCreate(request_id=1, actor_id="a", kind="recorder")))
+        w.send(pb.Frame(actor_ask=pb.ActorAsk(request_id=2, actor_id="a", message=value_payload({"sleep": 3.0}))))
+        w.send(pb.Frame(actor_ask=pb.ActorAsk(request_id=3, actor_id="a", message=value_payload("first"))))
+        w.send(pb.Frame(actor_ask=pb.ActorAsk(request_id=4, actor_id="a", message=value_payload("second"))))
+        w.send(pb.Frame(cancel=pb.Cancel(request_id=3, interrupt=True)))
+        answers = w.answers(1, 3, timeout=2.5)  # the cancelled ask is answered while the sleep goes on
+        self.assertEqual(pb.CANCELLED, answers[3].error.code)
+        self.assertTrue(answers[3].error.retryable)
+        self.assertEqual("slept", decoded(w.answer(2).value))
+        self.assertEqual(1, decoded(w.answer(4).value))  # "first" never reached the actor
+
     def test_actor_requests_without_the_capability_are_refused(self):
         w = self.open(capabilities=("cancel",))
         w.send(pb.Frame(actor_create=pb.ActorCreate(request_id=1, actor_id="a", kind="recorder")))

@@ -105,6 +105,9 @@ class Recorder:
             return list(self.seen)
         if message == "boom":
             raise RuntimeError("recorder exploded")
+        if isinstance(message, dict) and "sleep" in message:
+            procwire_worker.sleep(message["sleep"])  # keeps the mailbox busy
+            return "slept"
         self.seen.append(message)
         return len(self.seen)
 
