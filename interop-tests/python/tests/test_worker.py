@@ -85,6 +85,13 @@ class WorkerBehaviour:
         w.submit(2, "echo", payload=pb.Payload(content_type="Application/Octet-Stream", data=b"\xff\0"))
         self.assertEqual(b"\xff\0", decoded(w.answer(2).value))
 
+    def test_results_with_an_explicit_content_type(self):
+        w = self.open()
+        text = w.call("as_text", "h\u00e9").value
+        self.assertEqual(("text/plain; charset=utf-8", "h\u00e9".encode()), (text.content_type, text.data))
+        octets = w.call("as_octets", b"\0\1", request_id=2).value
+        self.assertEqual(("application/octet-stream", b"\0\1"), (octets.content_type, octets.data))
+
     def test_unknown_content_type_is_bad_payload(self):
         w = self.open()
         w.submit(1, "echo", payload=pb.Payload(content_type="application/x-pickle", data=b"\x80"))

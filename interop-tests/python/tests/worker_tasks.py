@@ -88,6 +88,16 @@ def blob(size):
     return b"x" * size
 
 
+@procwire_worker.function("as_text")
+def as_text(s):
+    return procwire_worker.text(s)
+
+
+@procwire_worker.function("as_octets")
+def as_octets(b):
+    return procwire_worker.octet_stream(b)
+
+
 @procwire_worker.function("unsendable")
 def unsendable(_):
     return object()
