@@ -24,6 +24,7 @@ BATCH_TYPE = "procwire.v1.Batch"
 BATCH_RESULT_TYPE = "application/x-protobuf; type=procwire.v1.BatchResult"
 WELCOME_TIMEOUT = 30.0           # seconds from Hello to Welcome, as the Java worker
 DEFAULT_GRACE = 10.0             # a graceful Shutdown with grace_millis 0
+EXIT_WORDS_TIMEOUT = 1.5         # the most an exit spends on its last output and ExitNotice
 ENV_FAKE_VERSIONS = "PROCWIRE_TEST_ANNOUNCE_VERSIONS"  # test hook shared with the Java worker: "min..max"
 REQUESTS = ("submit", "actor_create", "actor_ask", "actor_stop")
 
@@ -452,20 +453,26 @@ class Session:
         with `status`, without waiting for running tasks. Never returns."""
         if not self._exit_lock.acquire(blocking=False):
             threading.Event().wait()  # another thread is exiting; it ends the process
+
+        def last_words():
+            try:
+                self.flush_output()
+                if self._fd1 is not None:
+                    self._fd1.drain()
+            except (OSError, ValueError):
+                pass
+            if notice and self.welcome is not None:
+                self.send(pb.Frame(exit_notice=pb.ExitNotice(exit_code=status, signal=signal_number,
+                                                             reason=reason)), timeout=1.0, last=True)
+            self.streams.close_output()
+
         try:
             if self._hello_sent and self._writer is not None:
-                try:
-                    self.flush_output()
-                    if self._fd1 is not None:
-                        self._fd1.drain()
-                except (OSError, ValueError):
-                    pass
-                if notice and self.welcome is not None:
-                    # With a timeout: a thread stuck in a write (runtime not reading) must not
-                    # keep us alive.
-                    self.send(pb.Frame(exit_notice=pb.ExitNotice(exit_code=status, signal=signal_number,
-                                                                 reason=reason)), timeout=1.0, last=True)
-                self.streams.close_output()
+                # On a thread of its own and bounded: a runtime that stopped reading leaves
+                # writers blocked, and must not keep us alive (PROTOCOL.md §10.5).
+                t = threading.Thread(target=last_words, name="procwire-exit", daemon=True)
+                t.start()
+                t.join(EXIT_WORDS_TIMEOUT)
         finally:
             os._exit(status)
 

@@ -41,7 +41,7 @@ class Worker:
     """One worker process and the runtime's ends of its connection."""
 
     def __init__(self, transport="pipe", modules=("worker_tasks",), env=None, worker_id="w-1",
-                 token="t0ken-\u00e9", abstract=False):
+                 token="t0ken-\u00e9", abstract=False, reading=True):
         self.transport = transport
         self.worker_id = worker_id
         self.token = token
@@ -116,7 +116,8 @@ class Worker:
             raise ValueError(transport)
         self._collect(self.proc.stderr, "stderr")
         self._reader = framing.FrameReader(self._in_fd, 1 << 30)
-        self._start(self._read)
+        if reading:  # otherwise the test reads (or deliberately does not read) with read_one()
+            self._start(self._read)
 
     # ---- plumbing
 
@@ -147,6 +148,11 @@ class Worker:
             frame = pb.Frame()
             frame.ParseFromString(body)
             self.frames.put(frame)
+
+    def read_one(self):
+        """One frame, read on the calling thread (for a Worker made with reading=False)."""
+        body = self._reader.read_body()
+        return None if body is None else pb.Frame.FromString(body)
 
     def send(self, frame):
         self.send_raw(framing.delimited(frame))

@@ -380,6 +380,17 @@ class WorkerBehaviour:
         self.assertEqual(3, w.expect("exit_notice").exit_code)
         self.assertEqual(3, w.wait_exit(5))
 
+    def test_worker_exits_promptly_even_when_the_runtime_stopped_reading(self):
+        w = self.start(reading=False)
+        self.assertEqual("hello", w.read_one().WhichOneof("body"))
+        w.send(pb.Frame(welcome=pb.Welcome(protocol_version=1, worker_name="py-1")))
+        w.submit(1, "print_long", 4 << 20)  # far more output than any pipe or socket buffer holds
+        time.sleep(0.5)
+        started = time.monotonic()
+        w.close_input()
+        self.assertEqual(0, w.wait_exit(5))
+        self.assertLess(time.monotonic() - started, 3.0)
+
     def test_end_of_input_before_welcome_ends_the_worker(self):
         w = self.start()
         w.expect("hello")
