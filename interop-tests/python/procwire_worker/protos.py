@@ -62,10 +62,14 @@ def _generate_into_cache():
     if not protoc:
         raise ProtoUnavailable(f"no generated protobuf code: {ENV_GENERATED} is not set and protoc is not on "
                                "PATH (Debian: apt-get install protobuf-compiler)")
-    os.makedirs(os.path.dirname(target), exist_ok=True)
     # Generate into a fresh folder and rename it into place, so that two workers starting at
     # once never see half-written code.
-    scratch = tempfile.mkdtemp(prefix=".gen-", dir=os.path.dirname(target))
+    try:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        scratch = tempfile.mkdtemp(prefix=".gen-", dir=os.path.dirname(target))
+    except OSError as e:
+        raise ProtoUnavailable(f"cannot create the cache folder for generated protobuf code ({e}); set "
+                               f"{ENV_GENERATED} to a folder protoc wrote into, or XDG_CACHE_HOME") from None
     try:
         done = subprocess.run([protoc, f"--python_out={scratch}", "-I", sources, *PROTO_FILES],
                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
