@@ -17,6 +17,11 @@ def echo(x):
     return x
 
 
+@procwire_worker.function("pid")
+def pid(_):
+    return os.getpid()
+
+
 @procwire_worker.function("getenv")
 def getenv(name):
     return os.environ.get(name)

@@ -2,6 +2,7 @@ package dev.procwire.interop;
 
 import dev.procwire.Actor;
 import dev.procwire.Actors;
+import dev.procwire.FunctionProvider;
 import dev.procwire.Functions;
 import dev.procwire.Task;
 import java.io.FileDescriptor;
@@ -14,14 +15,25 @@ import java.util.Map;
 
 /**
  * The Java twins of the Python worker's test functions (interop-tests/python/tests/worker_tasks.py),
- * registered under the same names by a pool initializer, so that one test body runs against both.
+ * under the same names (by a pool initializer, or found as a {@link FunctionProvider}), so that one
+ * test body runs against both.
  */
-public final class JavaInteropTasks implements Task<Object, Void> {
+public final class JavaInteropTasks implements Task<Object, Void>, FunctionProvider {
+    /** As an initializer: registers the functions and the actor kinds. */
     @Override
     public Void call(Object ignored) {
-        Functions.register("square", (Task<Long, Long>) x -> x * x);
-        Functions.register("echo", (Task<Object, Object>) x -> x);
-        Functions.register("fail", (Task<String, Void>) message -> {
+        functions().forEach(Functions::register);
+        Actors.register("recorder", Recorder::new);
+        return null;
+    }
+
+    /** As a provider (META-INF/services): the functions, found by any Java worker without an initializer. */
+    @Override
+    public Map<String, Task<?, ?>> functions() {
+        Map<String, Task<?, ?>> f = new java.util.LinkedHashMap<>();
+        f.put("square", (Task<Long, Long>) x -> x * x);
+        f.put("echo", (Task<Object, Object>) x -> x);
+        f.put("fail", (Task<String, Void>) message -> {
             try {
                 Map.of().get("missing").hashCode();
             } catch (NullPointerException e) {
@@ -29,17 +41,17 @@ public final class JavaInteropTasks implements Task<Object, Void> {
             }
             return null;
         });
-        Functions.register("slow", (Task<Number, String>) seconds -> {
+        f.put("slow", (Task<Number, String>) seconds -> {
             Thread.sleep((long) (seconds.doubleValue() * 1000)); // an interrupt (cancel) ends it early
             return "slept";
         });
-        Functions.register("print_both", (Task<String, Long>) text -> {
+        f.put("print_both", (Task<String, Long>) text -> {
             System.out.println(text);
             System.err.println(text.toUpperCase(java.util.Locale.ROOT));
             return (long) text.length();
         });
-        Functions.register("pid", (Task<Object, Long>) x -> ProcessHandle.current().pid());
-        Functions.register("garbage", (Task<Object, Void>) x -> {
+        f.put("pid", (Task<Object, Long>) x -> ProcessHandle.current().pid());
+        f.put("garbage", (Task<Object, Void>) x -> {
             // Past System.out, straight onto file descriptor 1: the protocol stream over pipes.
             try (FileOutputStream fd1 = new FileOutputStream(FileDescriptor.out)) {
                 fd1.write("\u00ff\u00ff\u00ff\u00ff garbage".getBytes(StandardCharsets.ISO_8859_1));
@@ -48,8 +60,7 @@ public final class JavaInteropTasks implements Task<Object, Void> {
             }
             return null;
         });
-        Actors.register("recorder", Recorder::new);
-        return null;
+        return f;
     }
 
     /** Keeps every message told or asked, in order; asking "get" returns them. */

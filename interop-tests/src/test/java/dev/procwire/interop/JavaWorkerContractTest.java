@@ -18,7 +18,7 @@ class JavaWorkerContractTest extends WorkerContract {
 
     @Override
     String tracebackMarker() {
-        return "at dev.procwire.interop.JavaInteropTasks";
+        return "dev.procwire.interop.JavaInteropTasks.lambda$";
     }
 
     @Override

@@ -99,7 +99,7 @@ abstract class WorkerContract {
             ExecutionException e = assertThrows(ExecutionException.class, () -> recorder.ask("boom").get(30, TimeUnit.SECONDS));
             assertInstanceOf(RemoteException.class, e.getCause());
             assertTrue(e.getCause().getMessage().contains("recorder exploded"), e.getCause().getMessage());
-            assertEquals(103, ((List<?>) recorder.ask("get").get(30, TimeUnit.SECONDS)).size(), "state kept after a failure");
+            assertEquals(102, ((List<?>) recorder.ask("get").get(30, TimeUnit.SECONDS)).size(), "state kept after a failure");
         }
     }
 
@@ -184,6 +184,33 @@ abstract class WorkerContract {
         p.putEnvironment("PROCWIRE_TEST_ANNOUNCE_VERSIONS", "2..3");
         WorkerStartException e = assertThrows(WorkerStartException.class, p::start);
         assertTrue(e.getMessage().contains("speaks protocol 2..3, runtime speaks 1..1"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @EnumSource(WorkerTransport.class)
+    void aProcessRunsAFunctionByNameAndExitsWithZero(WorkerTransport transport) throws Exception {
+        dev.procwire.WorkerProcess p = new dev.procwire.WorkerProcess("square", 7L).setRuntime(runtime)
+                .setTransport(transport);
+        configure(p);
+        p.start();
+        assertTrue(p.join(Duration.ofSeconds(30)));
+        assertEquals(0, p.exitCode());
+        assertEquals(49L, number(p.result()));
+    }
+
+    @ParameterizedTest
+    @EnumSource(WorkerTransport.class)
+    void anExecutorRunsFunctionsByName(WorkerTransport transport) throws Exception {
+        try (dev.procwire.ProcessPoolExecutor ex = dev.procwire.ProcessPoolExecutor.create(
+                workers(runtime).processes(2).transport(transport))) {
+            List<TaskFuture<Object>> futures = new ArrayList<>();
+            for (long i = 0; i < 20; i++) {
+                futures.add(ex.submit("square", i));
+            }
+            for (int i = 0; i < 20; i++) {
+                assertEquals((long) i * i, number(futures.get(i).get(30, TimeUnit.SECONDS)));
+            }
+        }
     }
 
     /** Makes {@code p} a worker of this language (command, environment). */
