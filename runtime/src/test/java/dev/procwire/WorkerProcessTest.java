@@ -310,6 +310,14 @@ class WorkerProcessTest {
     }
 
     @Test
+    void aHelloWithAnEmptyVersionRangeIsAProtocolViolation() {
+        WorkerProcess p = new WorkerProcess(Fixtures.Hello.class, "x").setRuntime(RUNTIME)
+                .putEnvironment("PROCWIRE_TEST_ANNOUNCE_VERSIONS", "3..2");
+        WorkerStartException e = assertThrows(WorkerStartException.class, p::start);
+        assertTrue(e.getMessage().contains("announced no valid protocol range (3..2)"), e.getMessage());
+    }
+
+    @Test
     void garbagePrintedByATaskNeverCorruptsTheProtocol() throws Exception {
         WorkerProcess p = started(new WorkerProcess(Fixtures.PrintsGarbage.class));
         p.join();

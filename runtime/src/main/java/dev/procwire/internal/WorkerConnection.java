@@ -181,12 +181,12 @@ public final class WorkerConnection implements Transport.Listener {
             return;
         }
         Hello hello = frame.getHello();
+        // The checks, in PROTOCOL.md section 4's order: the first failure is the one answered.
         int max = hello.getProtocolVersion();
         int min = hello.getMinProtocolVersion() == 0 ? max : hello.getMinProtocolVersion();
-        int chosen = Math.min(max, Protocol.MAX_VERSION);
-        if (max < 1 || min > max || chosen < Math.max(min, Protocol.MIN_VERSION)) {
-            refuse(ErrorCode.VERSION_MISMATCH, "worker " + workerName + " speaks protocol " + min + ".." + max
-                    + ", runtime speaks " + Protocol.MIN_VERSION + ".." + Protocol.MAX_VERSION);
+        if (max == 0 || min > max) {
+            refuse(ErrorCode.PROTOCOL_VIOLATION, "worker " + workerName + " announced no valid protocol range ("
+                    + hello.getMinProtocolVersion() + ".." + max + ")");
             return;
         }
         if (!hello.getWorkerId().equals(workerId)) {
@@ -197,6 +197,11 @@ public final class WorkerConnection implements Transport.Listener {
         if (token != null && !PeerAuthentication.tokenMatches(token, hello.getAuthToken().toByteArray())) {
             refuse(ErrorCode.UNAUTHENTICATED, "worker " + workerName + " did not present the one-time token it was "
                     + "given in " + Protocol.ENV_TOKEN + (hello.getAuthToken().isEmpty() ? " (none)" : " (a wrong one)"));
+            return;
+        }
+        if (Math.min(max, Protocol.MAX_VERSION) < Math.max(min, Protocol.MIN_VERSION)) {
+            refuse(ErrorCode.VERSION_MISMATCH, "worker " + workerName + " speaks protocol " + min + ".." + max
+                    + ", runtime speaks " + Protocol.MIN_VERSION + ".." + Protocol.MAX_VERSION);
             return;
         }
         synchronized (this) {
