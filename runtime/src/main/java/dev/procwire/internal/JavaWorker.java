@@ -39,8 +39,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * and exit when the runtime is gone. Internal.
  */
 final class JavaWorker implements Transport.Listener {
-    /** How long the worker waits for the runtime's Welcome. */
-    private static final long WELCOME_TIMEOUT_MILLIS = 30_000;
+    /**
+     * How long the worker waits for the runtime's Welcome: 30 s, or what the system property
+     * {@value #WELCOME_TIMEOUT_PROPERTY} says, where 0 means no limit (a fork server's ready
+     * workers wait for a runtime to take them; the server holds their input, so they still end
+     * when it does).
+     */
+    static final String WELCOME_TIMEOUT_PROPERTY = "procwire.welcomeTimeoutMillis";
+    private static final long WELCOME_TIMEOUT_MILLIS = Long.getLong(WELCOME_TIMEOUT_PROPERTY, 30_000);
     /** How long an exit may take (shutdown hooks) before the worker halts: within 2 s in all. */
     private static final long EXIT_GRACE_MILLIS = Boolean.getBoolean(CdsArchive.DUMPING_PROPERTY) ? 20_000 : 1_500;
 
@@ -94,7 +100,9 @@ final class JavaWorker implements Transport.Listener {
                 .addCapabilities("heartbeat")
                 .addCapabilities(ActorHost.CAPABILITY)).build());
         try {
-            if (!welcomed.await(WELCOME_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+            if (WELCOME_TIMEOUT_MILLIS <= 0) {
+                welcomed.await();
+            } else if (!welcomed.await(WELCOME_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
                 diagnostics.println("procwire worker " + workerId + ": no Welcome from the runtime within "
                         + WELCOME_TIMEOUT_MILLIS + " ms");
                 exit(2);
