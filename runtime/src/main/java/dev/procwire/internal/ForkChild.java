@@ -113,6 +113,7 @@ final class ForkChild {
                         + " first, not a Hello with id \"" + workerId + "\"");
             }
             hello = body.array();
+            runtimeEnds(); // made ready for the hand-over now, not while a runtime waits
         } catch (IOException e) {
             kill();
             throw new IOException(e.getMessage() + describeDeath(), e);
@@ -177,8 +178,12 @@ final class ForkChild {
      * its reader thread. They stay open here until {@link #closeEnds()}.
      */
     FileDescriptor[] runtimeEnds() throws IOException {
-        stdin.sink().configureBlocking(false);
-        stdout.source().configureBlocking(false);
+        if (stdin.sink().isBlocking()) {
+            stdin.sink().configureBlocking(false);
+        }
+        if (stdout.source().isBlocking()) {
+            stdout.source().configureBlocking(false);
+        }
         return new FileDescriptor[] {stdin.sink().getFileDescriptor(), stdout.source().getFileDescriptor(),
                 stderr.source().getFileDescriptor()};
     }

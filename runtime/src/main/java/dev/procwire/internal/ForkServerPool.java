@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class ForkServerPool {
     private static final long PAUSE_AFTER_FAILURE_MILLIS = 1_000;
+    private static final long REFILL_DELAY_MILLIS = 20;
 
     private final SpawnStarter spawner;
     private final int target;
@@ -53,7 +54,9 @@ final class ForkServerPool {
      */
     synchronized ForkChild take(long waitMillis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + waitMillis;
-        refill();
+        if (ready.isEmpty()) {
+            refill();
+        }
         while (ready.isEmpty() && inFlight > 0 && !closed) {
             long left = deadline - System.currentTimeMillis();
             if (left <= 0) {
@@ -61,9 +64,14 @@ final class ForkServerPool {
             }
             wait(left);
         }
-        ForkChild c = ready.pollFirst();
-        refill();
-        return c;
+        // No refill here: the caller asks for it once the worker is handed over (refillSoon),
+        // so a new JVM's start does not compete with the hand-over for the CPU.
+        return ready.pollFirst();
+    }
+
+    /** A ready worker taken out of the pool, or null if none is ready now. */
+    synchronized ForkChild takeReady() {
+        return ready.pollFirst();
     }
 
     /** Starts workers until ready and starting ones reach the target. */
@@ -131,6 +139,15 @@ final class ForkServerPool {
         System.err.println("procwire fork server: " + why);
         synchronized (this) {
             pausedUntil = System.currentTimeMillis() + PAUSE_AFTER_FAILURE_MILLIS;
+        }
+    }
+
+    /** Refills a little later: after a hand-over, when the runtime has welcomed its worker. */
+    void refillSoon() {
+        try {
+            timers.schedule(this::refill, REFILL_DELAY_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // shutting down
         }
     }
 

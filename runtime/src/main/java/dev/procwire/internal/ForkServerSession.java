@@ -63,7 +63,12 @@ final class ForkServerSession implements Runnable {
                     throw new IOException("unexpected message type " + m.type() + " from a runtime");
                 }
                 ForkServerMessages.Request r = ForkServerMessages.readRequest(m.fields());
-                tasks.execute(() -> serve(r));
+                ForkChild ready = plain(r) ? pool.takeReady() : null;
+                if (ready != null) {
+                    serve(r, ready); // here: no hand-over to another thread on the fast path
+                } else {
+                    tasks.execute(() -> serve(r, null));
+                }
             }
         } catch (EOFException e) {
             // the runtime closed, exited or was killed
@@ -86,10 +91,11 @@ final class ForkServerSession implements Runnable {
                 && r.maxFrameBytes() == FrameLimits.DEFAULT_MAX_FRAME_BYTES;
     }
 
-    private void serve(ForkServerMessages.Request r) {
-        ForkChild child = null;
+    /** Answers {@code r} with {@code ready}, a ready worker taken for it, or else finds or starts one. */
+    private void serve(ForkServerMessages.Request r, ForkChild ready) {
+        ForkChild child = ready;
         try {
-            if (plain(r)) {
+            if (child == null && plain(r)) {
                 child = pool.take(WAIT_FOR_READY_MILLIS);
             }
             if (child == null) {
@@ -109,7 +115,7 @@ final class ForkServerSession implements Runnable {
             child.process().onExit().thenAccept(p -> exited(p.pid(), p.exitValue()));
             child = null;
             if (c.hello().length > 0) {
-                pool.refill();
+                pool.refillSoon();
             }
         } catch (IOException | RuntimeException e) {
             String why = e.getMessage() == null ? e.toString() : e.getMessage();
