@@ -45,9 +45,14 @@ final class ForkServerMessages {
 
     private ForkServerMessages() {}
 
-    /** A runtime's request for a worker. */
+    /**
+     * A runtime's request for a worker.
+     *
+     * @param waitMillis how long the server may wait for a ready worker being started before it
+     *     starts one for this request (well within the runtime's own timeout)
+     */
     record Request(long id, String workerId, int maxFrameBytes, String directory, List<String> jvmOptions,
-                   Map<String, String> environment) {}
+                   Map<String, String> environment, long waitMillis) {}
 
     /** A worker handed over: its descriptors travel beside the message. */
     record Worker(long requestId, long pid, String workerId, byte[] hello) {}
@@ -103,6 +108,7 @@ final class ForkServerMessages {
     static byte[] request(Request r) {
         return encode(REQUEST, out -> {
             out.writeLong(r.id());
+            out.writeLong(r.waitMillis());
             writeString(out, r.workerId());
             out.writeInt(r.maxFrameBytes());
             writeString(out, r.directory() == null ? "" : r.directory());
@@ -120,6 +126,7 @@ final class ForkServerMessages {
 
     static Request readRequest(DataInputStream in) throws IOException {
         long id = in.readLong();
+        long waitMillis = in.readLong();
         String workerId = readString(in);
         int maxFrame = in.readInt();
         String directory = readString(in);
@@ -133,7 +140,8 @@ final class ForkServerMessages {
         for (int i = 0; i < variables; i++) {
             environment.put(readString(in), readString(in));
         }
-        return new Request(id, workerId, maxFrame, directory.isEmpty() ? null : directory, jvmOptions, environment);
+        return new Request(id, workerId, maxFrame, directory.isEmpty() ? null : directory, jvmOptions, environment,
+                waitMillis);
     }
 
     static byte[] worker(Worker w) {

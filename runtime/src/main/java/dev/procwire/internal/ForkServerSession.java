@@ -23,9 +23,6 @@ import org.newsclub.net.unix.AFUNIXSocket;
  * callbacks are serialised. The session ends when the runtime's connection does.
  */
 final class ForkServerSession implements Runnable {
-    /** How long a plain request waits for a ready worker being started before one is started for it. */
-    private static final long WAIT_FOR_READY_MILLIS = 10_000;
-
     private final AFUNIXSocket socket;
     private final ForkServerPool pool;
     private final SpawnStarter spawner;
@@ -96,7 +93,7 @@ final class ForkServerSession implements Runnable {
         ForkChild child = ready;
         try {
             if (child == null && plain(r)) {
-                child = pool.take(WAIT_FOR_READY_MILLIS);
+                child = pool.take(r.waitMillis());
             }
             if (child == null) {
                 // Asked for options, variables or a folder of its own, or none ready: start one now.

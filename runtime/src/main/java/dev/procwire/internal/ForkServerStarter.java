@@ -101,7 +101,8 @@ public final class ForkServerStarter implements WorkerStarter {
         String key = ForkServerFolder.key(javaExecutable, classpath, serverOptions);
         String directory = (spec.directory() != null ? spec.directory() : Path.of("")).toAbsolutePath().toString();
         ForkServerMessages.Request request = new ForkServerMessages.Request(requestIds.incrementAndGet(),
-                spec.workerId(), spec.maxFrameBytes(), directory, spec.jvmOptions(), spec.environment());
+                spec.workerId(), spec.maxFrameBytes(), directory, spec.jvmOptions(), spec.environment(),
+                timeout.toMillis() / 3); // a wait for a ready worker must leave time for an on-demand start
         ForkServerClient c = client(key, serverOptions);
         ForkServerClient.Handout h;
         try {
