@@ -23,11 +23,12 @@ import java.util.concurrent.TimeUnit;
  * lets it refill), and the idle RSS of a worker handed out (VmRSS, /proc/PID/status, half a
  * second after its handshake). Prints {@code name: value unit} lines, as {@link Bench} does.
  * Run: {@code java -cp bench/target/classes:$(cat bench/target/classpath.txt)
- * dev.procwire.bench.ForkServerBench}.
+ * dev.procwire.bench.ForkServerBench}; {@code -Dpause=ms} (default 1000) between starts,
+ * {@code -Dwarmup=n} (default 5) starts not counted.
  */
 public final class ForkServerBench {
     private static final int RUNS = 50;
-    private static final int WARMUP = 5;
+    private static final int WARMUP = Integer.getInteger("warmup", 5);
     private static final long REFILL_PAUSE_MILLIS = Long.getLong("pause", 1_000);
 
     private ForkServerBench() {}

@@ -94,7 +94,10 @@ final class ForkServerMessages {
      * @throws IOException if the length is not a sane one
      */
     static Message read(DataInputStream in) throws IOException {
-        int length = in.readInt();
+        byte[] prefix = new byte[4];
+        in.readFully(prefix); // one read call, where readInt makes four
+        int length = ((prefix[0] & 0xff) << 24) | ((prefix[1] & 0xff) << 16) | ((prefix[2] & 0xff) << 8)
+                | (prefix[3] & 0xff);
         if (length < 1 || length > MAX_MESSAGE_BYTES) {
             throw new IOException("bad fork server message length " + length + " (must be 1.." + MAX_MESSAGE_BYTES
                     + "): the peer does not speak this protocol");
