@@ -143,8 +143,6 @@ public final class ForkServerStarter implements WorkerStarter {
             process.destroyForcibly();
             throw e;
         }
-        StderrCollector stderr = new StderrCollector(new FileInputStream(h.stderr()), spec.name(), process.pid(),
-                spec.output());
         WorkerConnection connection = new WorkerConnection(transport, h.workerId(), spec.name(),
                 spec.maxConcurrentTasks(), spec.maxFrameBytes(), spec.output(), spec.callbacks(), null);
         if (h.hello().length > 0) {
@@ -161,6 +159,10 @@ public final class ForkServerStarter implements WorkerStarter {
         } else {
             connection.start();
         }
+        // After the Welcome went out: the worker gets on with it while this thread starts the
+        // reader (a thread start, a few hundred us on a busy machine); its lines wait in the pipe.
+        StderrCollector stderr = new StderrCollector(new FileInputStream(h.stderr()), spec.name(), process.pid(),
+                spec.output());
         return new StartedWorker(process, connection, stderr);
     }
 
