@@ -82,6 +82,38 @@ class ForkServerCleanupTest {
         assertEquals(List.of(), t.filesLeft(), "files left in " + t.folder());
     }
 
+    @Test
+    void twoRuntimeJvmsStartingAtOnceEndWithOneServer() throws Exception {
+        List<Process> runtimes = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                runtimes.add(new ProcessBuilder(SpawnStarter.javaOfThisJvm(), "-cp", TestClasspath.full(),
+                        ForkServerRuntimeChild.class.getName(), t.parent.toString())
+                        .redirectError(ProcessBuilder.Redirect.INHERIT).start());
+            }
+            List<Long> servers = new ArrayList<>();
+            for (Process r : runtimes) {
+                String line = new BufferedReader(new InputStreamReader(r.getInputStream(), StandardCharsets.UTF_8))
+                        .readLine();
+                assertTrue(line != null && line.startsWith("READY "), "a child runtime said " + line);
+                servers.add(Long.parseLong(line.split(" ")[1]));
+            }
+            assertEquals(servers.get(0), servers.get(1), "both runtimes use one server");
+            try (Stream<Path> files = Files.list(t.folder())) {
+                assertEquals(1, files.filter(p -> p.toString().endsWith(".sock")).count());
+            }
+            for (Process r : runtimes) {
+                r.destroyForcibly();
+            }
+            ForkServerTesting.assertGone(servers.get(0), Duration.ofSeconds(30));
+            assertEquals(List.of(), t.filesLeft(), "files left in " + t.folder());
+        } finally {
+            for (Process r : runtimes) {
+                r.destroyForcibly();
+            }
+        }
+    }
+
     /** What process {@code pid}'s descriptors 0, 1, 2, ... point to, in fd order. */
     private static List<String> openFiles(long pid) throws IOException {
         List<String> out = new ArrayList<>();
