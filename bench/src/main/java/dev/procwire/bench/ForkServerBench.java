@@ -39,6 +39,7 @@ public final class ForkServerBench {
         double[] ready = new double[RUNS];
         double[] started = new double[RUNS];
         long[] rss = new long[RUNS];
+        long serverRss = 0;
         try {
             for (int i = -WARMUP; i < RUNS; i++) {
                 Thread.sleep(REFILL_PAUSE_MILLIS);
@@ -62,6 +63,7 @@ public final class ForkServerBench {
                     if (i % 10 == 0) { // RSS for one in ten: each costs the half second it waits
                         Thread.sleep(500);
                         rss[i / 10] = vmRssKib(w.process().pid());
+                        serverRss = vmRssKib(w.process().toHandle().parent().orElseThrow().pid());
                     }
                 }
                 w.connection().transport().send(Frame.newBuilder()
@@ -83,6 +85,8 @@ public final class ForkServerBench {
                 ready[0], ready[RUNS * 9 / 10]);
         System.out.printf("pw_forkserver_idle_rss: %.1f MiB (median of %d workers)%n",
                 rssTaken[rssTaken.length / 2] / 1024.0, rssTaken.length);
+        System.out.printf("pw_forkserver_server_rss: %.1f MiB (the fork server's own JVM, with 2 workers ready)%n",
+                serverRss / 1024.0);
     }
 
     private static long vmRssKib(long pid) throws Exception {

@@ -34,7 +34,8 @@ import org.newsclub.net.unix.AFUNIXSocketCredentials;
  * disconnected. Exit: when no runtime has been connected for the linger time, it takes the
  * configuration's lock (so no runtime is connecting meanwhile), removes its socket, log and lock
  * files, kills its ready workers and exits. Workers handed out are the runtimes' to end; they
- * also end by themselves when their runtime is gone (their input ends). Not instantiable.
+ * also end by themselves when their runtime is gone (their input ends). One instance per server
+ * process, made by {@link #main}; thread safe (an accepting thread, a thread per runtime, a timer).
  */
 public final class ForkServerMain {
     static final String READY_PROPERTY = "procwire.forkserver.ready";

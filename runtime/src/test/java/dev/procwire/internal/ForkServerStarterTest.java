@@ -95,6 +95,20 @@ class ForkServerStarterTest {
     }
 
     @Test
+    void aWorkerThatCannotBeSpawnedFailsStartWithTheServersReason() throws Exception {
+        ForkServerStarter s = t.starter();
+        LaunchSpec spec = new LaunchSpec("nodir-1", "nodir-1", List.of(), java.util.Map.of(),
+                java.nio.file.Path.of("/nonexistent-procwire-folder"), 0,
+                dev.procwire.transport.FrameLimits.DEFAULT_MAX_FRAME_BYTES, dev.procwire.OutputListener.discard(),
+                Runnable::run, dev.procwire.WorkerTransport.PIPE, List.of());
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> s.start(spec));
+        assertTrue(e.getMessage().contains("could not start a worker")
+                && e.getMessage().contains("/nonexistent-procwire-folder"), e.getMessage());
+        StartedWorker w = t.start(s, "after-nodir"); // the server is fine
+        ForkServerTesting.awaitReady(w);
+    }
+
+    @Test
     void aCommandWorkerIsRefusedWithAClearError() throws Exception {
         ForkServerStarter s = t.starter();
         LaunchSpec spec = new LaunchSpec("cmd-1", "cmd-1", List.of(), java.util.Map.of(), null, 0,
