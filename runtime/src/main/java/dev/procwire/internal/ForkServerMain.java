@@ -7,6 +7,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,8 +27,8 @@ import org.newsclub.net.unix.AFUNIXSocketCredentials;
  * options it gives all workers), shared by every runtime of the user with that configuration.
  *
  * <p>Arguments: the socket path (in the user's {@link ForkServerFolder}), the java launcher for
- * workers, and how long a worker may take to say hello, in ms. Its own classpath is its
- * workers'. System properties: {@value #READY_PROPERTY} (workers kept ready, default 2) and
+ * workers, how long a worker may take to say hello, in ms, then the JVM options of every
+ * worker. Its own classpath is its workers'. System properties: {@value #READY_PROPERTY} (workers kept ready, default 2) and
  * {@value #LINGER_PROPERTY} (ms without any runtime connected before it exits, default 2000).
  *
  * <p>Admission: only peers running as this server's uid (SO_PEERCRED); others are told why and
@@ -58,25 +59,30 @@ public final class ForkServerMain {
     private volatile long idleSince = System.currentTimeMillis();
     private volatile boolean everConnected;
     private volatile Object boundSocketKey;
+    private final List<String> workerOptions;
     private AFUNIXServerSocket server;
 
-    private ForkServerMain(Path socketPath, String javaExecutable, long helloTimeoutMillis) {
+    private ForkServerMain(Path socketPath, String javaExecutable, long helloTimeoutMillis, List<String> workerOptions) {
         this.socketPath = socketPath;
         this.folder = ForkServerFolder.forServer(socketPath.getParent());
         String name = socketPath.getFileName().toString();
         this.key = name.substring(0, name.length() - ".sock".length());
         this.spawner = new SpawnStarter(javaExecutable, System.getProperty("java.class.path"));
-        this.pool = new ForkServerPool(spawner, Integer.getInteger(READY_PROPERTY, 2), helloTimeoutMillis, tasks, timers);
+        this.workerOptions = List.copyOf(workerOptions);
+        this.pool = new ForkServerPool(spawner, Integer.getInteger(READY_PROPERTY, 2), helloTimeoutMillis,
+                this.workerOptions, tasks, timers);
     }
 
     public static void main(String[] args) {
-        if (args.length != 3) {
+        if (args.length < 3) {
             System.err.println("procwire fork server: usage: " + ForkServerMain.class.getName()
-                    + " <socket path> <java launcher for workers> <hello timeout ms>; it is started by a runtime");
+                    + " <socket path> <java launcher for workers> <hello timeout ms> [worker JVM option...];"
+                    + " it is started by a runtime");
             System.exit(2);
         }
         dev.procwire.codec.JavaSerializationCodec.enableFromProperty(); // so its workers get the same allow-list
-        ForkServerMain main = new ForkServerMain(Path.of(args[0]), args[1], Long.parseLong(args[2]));
+        ForkServerMain main = new ForkServerMain(Path.of(args[0]), args[1], Long.parseLong(args[2]),
+                List.of(args).subList(3, args.length));
         try {
             main.serve();
         } catch (IOException | RuntimeException e) {
@@ -107,7 +113,8 @@ public final class ForkServerMain {
                     continue;
                 }
                 ForkServerSession[] self = new ForkServerSession[1];
-                self[0] = new ForkServerSession(peer, pool, spawner, tasks, directory, () -> ended(self[0]));
+                self[0] = new ForkServerSession(peer, pool, spawner, tasks, directory, workerOptions,
+                        () -> ended(self[0]));
                 synchronized (this) {
                     sessions.add(self[0]);
                     everConnected = true;

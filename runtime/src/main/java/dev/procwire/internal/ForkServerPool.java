@@ -31,6 +31,7 @@ final class ForkServerPool {
     private final ExecutorService spawning;
     private final ScheduledExecutorService timers;
     private final String idPrefix;
+    private final List<String> workerOptions;
     private final AtomicLong counter = new AtomicLong();
     private final ArrayDeque<ForkChild> ready = new ArrayDeque<>();
     private final java.util.Set<ForkChild> starting = new java.util.HashSet<>(); // spawned, no Hello yet
@@ -38,8 +39,12 @@ final class ForkServerPool {
     private long pausedUntil;
     private boolean closed;
 
-    ForkServerPool(SpawnStarter spawner, int target, long helloTimeoutMillis, ExecutorService spawning,
-                   ScheduledExecutorService timers) {
+    /** @param workerOptions JVM options of every worker */
+    ForkServerPool(SpawnStarter spawner, int target, long helloTimeoutMillis, List<String> workerOptions,
+                   ExecutorService spawning, ScheduledExecutorService timers) {
+        this.workerOptions = new java.util.ArrayList<>(workerOptions);
+        // A pooled worker waits for a runtime without limit (see the class comment).
+        this.workerOptions.add("-D" + JavaWorker.WELCOME_TIMEOUT_PROPERTY + "=0");
         this.spawner = spawner;
         this.target = target;
         this.helloTimeoutMillis = helloTimeoutMillis;
@@ -82,8 +87,7 @@ final class ForkServerPool {
         int wanted = target - ready.size() - inFlight;
         for (int i = 0; i < wanted; i++) {
             String id = idPrefix + counter.incrementAndGet();
-            // A pooled worker waits for a runtime without limit (see the class comment).
-            LaunchSpec spec = new LaunchSpec(id, id, List.of("-D" + JavaWorker.WELCOME_TIMEOUT_PROPERTY + "=0"),
+            LaunchSpec spec = new LaunchSpec(id, id, workerOptions,
                     Map.of(), null, 0, FrameLimits.DEFAULT_MAX_FRAME_BYTES, OutputListener.discard(), Runnable::run,
                     WorkerTransport.PIPE, List.of());
             try {

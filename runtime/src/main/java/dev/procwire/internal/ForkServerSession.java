@@ -28,6 +28,7 @@ final class ForkServerSession implements Runnable {
     private final SpawnStarter spawner;
     private final ExecutorService tasks;
     private final String directory;
+    private final List<String> workerOptions;
     private final Runnable ended;
     private final OutputStream out;
     private volatile boolean closed;
@@ -35,15 +36,17 @@ final class ForkServerSession implements Runnable {
     /**
      * @param directory the server's working folder: a request for another one gets a worker
      *     started on demand in it
+     * @param workerOptions JVM options of every worker, before a request's own
      * @param ended called once when the runtime's connection has ended
      */
     ForkServerSession(AFUNIXSocket socket, ForkServerPool pool, SpawnStarter spawner, ExecutorService tasks,
-                      String directory, Runnable ended) throws IOException {
+                      String directory, List<String> workerOptions, Runnable ended) throws IOException {
         this.socket = socket;
         this.pool = pool;
         this.spawner = spawner;
         this.tasks = tasks;
         this.directory = directory;
+        this.workerOptions = workerOptions;
         this.ended = ended;
         this.out = socket.getOutputStream();
     }
@@ -98,7 +101,9 @@ final class ForkServerSession implements Runnable {
             if (child == null) {
                 // Asked for options, variables or a folder of its own, or none ready: start one now.
                 // Its runtime does the handshake, and sees its failure with its stderr.
-                LaunchSpec spec = new LaunchSpec(r.workerId(), r.workerId(), r.jvmOptions(), r.environment(),
+                List<String> options = new java.util.ArrayList<>(workerOptions);
+                options.addAll(r.jvmOptions());
+                LaunchSpec spec = new LaunchSpec(r.workerId(), r.workerId(), options, r.environment(),
                         r.directory() == null ? null : Path.of(r.directory()), 0, r.maxFrameBytes(),
                         OutputListener.discard(), Runnable::run, WorkerTransport.PIPE, List.of());
                 child = ForkChild.spawn(spawner, spec);

@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>the worker id: a ready worker was started before the spec existed, so its id is the
  *       server's ({@code fork-<server pid>-<n>}); the connection checks the id the worker really
  *       announced, as the server reports it. A worker started on demand gets the spec's id;
- *   <li>JVM options, environment variables, a working folder other than the runtime's, or a
+ *   <li>JVM options beyond the starter's own (see the constructor), environment variables, a
+ *       working folder other than the runtime's, or a
  *       frame limit other than the default: the server starts a worker with them on demand
  *       (a JVM start, tens of ms), as {@code spawn} would; the runtime then does the whole
  *       handshake, and a worker that cannot start fails it with its own stderr;
@@ -65,6 +66,7 @@ public final class ForkServerStarter implements WorkerStarter {
 
     private final String javaExecutable;
     private final String classpath;
+    private final List<String> workerJvmOptions;
     private final Duration timeout;
     private final Path parent;
     private final int uid = dev.procwire.transport.uds.PeerAuthentication.currentUid();
@@ -80,13 +82,31 @@ public final class ForkServerStarter implements WorkerStarter {
      * @param handshakeTimeout how long the server may take to answer, and a worker to say hello
      */
     public ForkServerStarter(String javaExecutable, String classpath, Duration handshakeTimeout) {
-        this(javaExecutable, classpath, handshakeTimeout, Path.of(System.getProperty("java.io.tmpdir")));
+        this(javaExecutable, classpath, List.of(), handshakeTimeout);
+    }
+
+    /**
+     * @param workerJvmOptions JVM options of every worker of this starter (a runtime's own): part
+     *     of the server's configuration, so its ready workers have them. A spec's options that
+     *     begin with these are served by ready workers if nothing follows them; what follows is
+     *     per-worker and gets a worker started on demand.
+     */
+    public ForkServerStarter(String javaExecutable, String classpath, List<String> workerJvmOptions,
+                             Duration handshakeTimeout) {
+        this(javaExecutable, classpath, workerJvmOptions, handshakeTimeout,
+                Path.of(System.getProperty("java.io.tmpdir")));
     }
 
     /** A starter whose servers live in {@code procwire-forkserver-<uid>} under {@code parent} (tests). */
     ForkServerStarter(String javaExecutable, String classpath, Duration handshakeTimeout, Path parent) {
+        this(javaExecutable, classpath, List.of(), handshakeTimeout, parent);
+    }
+
+    ForkServerStarter(String javaExecutable, String classpath, List<String> workerJvmOptions,
+                      Duration handshakeTimeout, Path parent) {
         this.javaExecutable = javaExecutable;
         this.classpath = classpath;
+        this.workerJvmOptions = List.copyOf(workerJvmOptions);
         this.timeout = handshakeTimeout;
         this.parent = parent;
     }
@@ -98,10 +118,21 @@ public final class ForkServerStarter implements WorkerStarter {
                     + spec.command() + "; use the spawn start method for it");
         }
         List<String> serverOptions = serverOptions();
-        String key = ForkServerFolder.key(javaExecutable, classpath, serverOptions);
+        List<String> keyed = new ArrayList<>(serverOptions);
+        keyed.add("--worker-options--");
+        keyed.addAll(workerJvmOptions);
+        String key = ForkServerFolder.key(javaExecutable, classpath, keyed);
+        // The server gives every worker its configured options; the request carries what follows.
+        List<String> own = spec.jvmOptions();
+        if (own.size() >= workerJvmOptions.size() && own.subList(0, workerJvmOptions.size()).equals(workerJvmOptions)) {
+            own = own.subList(workerJvmOptions.size(), own.size());
+        } else if (!workerJvmOptions.isEmpty()) {
+            throw new IllegalArgumentException("worker JVM options " + spec.jvmOptions() + " do not begin with this "
+                    + "fork server starter's options " + workerJvmOptions);
+        }
         String directory = (spec.directory() != null ? spec.directory() : Path.of("")).toAbsolutePath().toString();
         ForkServerMessages.Request request = new ForkServerMessages.Request(requestIds.incrementAndGet(),
-                spec.workerId(), spec.maxFrameBytes(), directory, spec.jvmOptions(), spec.environment(),
+                spec.workerId(), spec.maxFrameBytes(), directory, List.copyOf(own), spec.environment(),
                 timeout.toMillis() / 3); // a wait for a ready worker must leave time for an on-demand start
         ForkServerClient c = client(key, serverOptions);
         ForkServerClient.Handout h;
@@ -264,6 +295,7 @@ public final class ForkServerStarter implements WorkerStarter {
         command.add(socket.toString());
         command.add(javaExecutable);
         command.add(Long.toString(timeout.toMillis()));
+        command.addAll(workerJvmOptions);
         Path log = folder.log(key);
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectInput(Redirect.from(new File("/dev/null")))

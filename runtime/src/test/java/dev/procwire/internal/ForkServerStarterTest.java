@@ -82,6 +82,30 @@ class ForkServerStarterTest {
     }
 
     @Test
+    void theStartersOwnJvmOptionsAreTheServersAndItsReadyWorkersHaveThem() throws Exception {
+        ForkServerStarter s = t.starter(List.of("-Dprocwire.test.conf=1"));
+        StartedWorker ready = t.start(s, ForkServerTesting.spec("conf-1", List.of("-Dprocwire.test.conf=1")));
+        ForkServerTesting.awaitReady(ready);
+        assertTrue(ready.connection().ready().get().getWorkerId().startsWith("fork-"), "a ready worker");
+        assertTrue(arguments(ready).contains("-Dprocwire.test.conf=1"), arguments(ready));
+        StartedWorker more = t.start(s, ForkServerTesting.spec("conf-2",
+                List.of("-Dprocwire.test.conf=1", "-Dprocwire.test.more=2")));
+        ForkServerTesting.awaitReady(more);
+        assertEquals("conf-2", more.connection().ready().get().getWorkerId(), "started on demand");
+        assertTrue(arguments(more).contains("-Dprocwire.test.conf=1 ") && arguments(more).contains("-Dprocwire.test.more=2"),
+                arguments(more));
+        ForkServerStarter plain = t.starter();
+        StartedWorker other = t.start(plain, "conf-3");
+        ForkServerTesting.awaitReady(other);
+        assertNotEquals(s.serverPid(), plain.serverPid(), "other options, other server");
+    }
+
+    private static String arguments(StartedWorker w) {
+        return ProcessHandle.of(w.process().pid()).flatMap(h -> h.info().arguments())
+                .map(a -> String.join(" ", a)).orElse("");
+    }
+
+    @Test
     void aWorkerThatCannotStartFailsWithItsOwnStderr() throws Exception {
         ForkServerStarter s = t.starter();
         StartedWorker w = t.start(s, ForkServerTesting.spec("bad-1", List.of("-XX:+NoSuchProcwireOption")));
@@ -148,10 +172,10 @@ class ForkServerStarterTest {
             pool.shutdown();
         }
         assertEquals(a.serverPid(), b.serverPid());
-        assertEquals(List.of(ForkServerFolder.key(SpawnStarter.javaOfThisJvm(), dev.procwire.TestClasspath.full(),
-                List.of()) + ".lock", ForkServerFolder.key(SpawnStarter.javaOfThisJvm(),
-                dev.procwire.TestClasspath.full(), List.of()) + ".log", ForkServerFolder.key(SpawnStarter.javaOfThisJvm(),
-                dev.procwire.TestClasspath.full(), List.of()) + ".sock"), t.filesLeft());
+        List<String> files = t.filesLeft(); // one server: one socket, lock and log, all of one key
+        assertEquals(3, files.size(), files.toString());
+        String key = files.get(0).substring(0, files.get(0).indexOf('.'));
+        assertEquals(List.of(key + ".lock", key + ".log", key + ".sock"), files);
     }
 
     @Test

@@ -57,6 +57,13 @@ final class ForkServerTesting implements AutoCloseable {
         return s;
     }
 
+    ForkServerStarter starter(List<String> workerJvmOptions) throws IOException {
+        ForkServerStarter s = new ForkServerStarter(SpawnStarter.javaOfThisJvm(), TestClasspath.full(),
+                workerJvmOptions, Duration.ofSeconds(30), parent);
+        starters.add(s);
+        return s;
+    }
+
     Path folder() {
         return parent.resolve("procwire-forkserver-" + dev.procwire.transport.uds.PeerAuthentication.currentUid());
     }
