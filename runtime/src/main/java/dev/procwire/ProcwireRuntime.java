@@ -1,6 +1,7 @@
 package dev.procwire;
 
 import dev.procwire.internal.ExitCodes;
+import dev.procwire.internal.ForkServerStarter;
 import dev.procwire.internal.LaunchSpec;
 import dev.procwire.internal.SpawnStarter;
 import dev.procwire.internal.StartedWorker;
@@ -60,6 +61,8 @@ public final class ProcwireRuntime implements AutoCloseable {
     private final WorkerTransport transport;
     private final String startMethod;
     private final WorkerStarter starter;
+    /** For the workers {@link #starter} does not make (see {@link WorkerStarter#serves}). */
+    private final SpawnStarter spawn;
     private final Set<WorkerProcess> live = ConcurrentHashMap.newKeySet();
     private final Set<AutoCloseable> pools = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -77,8 +80,11 @@ public final class ProcwireRuntime implements AutoCloseable {
         this.startMethod = b.startMethod;
         SpawnStarter spawn = new SpawnStarter(SpawnStarter.javaOfThisJvm(), b.workerClasspath, WorkerMain.class.getName(),
                 b.handshakeTimeout);
+        this.spawn = spawn;
         this.starter = switch (b.startMethod) {
             case "spawn" -> spawn;
+            case "forkserver" -> new ForkServerStarter(SpawnStarter.javaOfThisJvm(), b.workerClasspath, jvmOptions,
+                    b.handshakeTimeout);
             case "warm" -> new WarmStarter(spawn, b.warmWorkers, new LaunchSpec("", "", jvmOptions, Map.of(), null, 0,
                     maxFrameBytes, output, callbacks, transport, List.of(), true));
             default -> throw new AssertionError(b.startMethod);
@@ -87,7 +93,7 @@ public final class ProcwireRuntime implements AutoCloseable {
     }
 
     /** The start methods, by name, as {@link Builder#startMethod} takes them. */
-    public static final List<String> START_METHODS = List.of("spawn", "warm");
+    public static final List<String> START_METHODS = List.of("spawn", "forkserver", "warm");
 
     private static final Map<String, ProcwireRuntime> CONTEXTS = new ConcurrentHashMap<>();
 
@@ -158,9 +164,12 @@ public final class ProcwireRuntime implements AutoCloseable {
 
         /**
          * How worker processes are made (Python's start methods): {@code spawn}, a fresh JVM per
-         * worker (the default, or what {@code -Dprocwire.startMethod} says); {@code warm}, idle
-         * workers started ahead inside this runtime and handed out on demand, refilled in the
-         * background.
+         * worker (the default, or what {@code -Dprocwire.startMethod} says); {@code forkserver},
+         * a resident server process shared by this user's runtimes that keeps workers ready and
+         * hands them over a Unix socket (file descriptors passed with SCM_RIGHTS); {@code warm},
+         * idle workers started ahead inside this runtime and handed out on demand, refilled in
+         * the background. Workers that the method cannot make (a command, or a FIFO or socket
+         * transport with {@code forkserver}) are spawned.
          *
          * @throws IllegalArgumentException naming the valid methods if {@code name} is none of them
          */
@@ -275,7 +284,7 @@ public final class ProcwireRuntime implements AutoCloseable {
                 setup.transport() != null ? setup.transport() : transport, setup.command(), false);
         StartedWorker worker;
         try {
-            worker = starter.start(spec);
+            worker = (starter.serves(spec) ? starter : spawn).start(spec);
         } catch (IOException e) {
             throw new WorkerStartException("worker " + name + " could not be spawned: " + e.getMessage(), null, e);
         } catch (IllegalStateException e) {
@@ -354,6 +363,7 @@ public final class ProcwireRuntime implements AutoCloseable {
         if (closed.compareAndSet(false, true)) {
             endWorkers();
             starter.close();
+            spawn.close();
             try {
                 Runtime.getRuntime().removeShutdownHook(shutdownHook);
             } catch (IllegalStateException e) {
@@ -365,6 +375,7 @@ public final class ProcwireRuntime implements AutoCloseable {
     private void endWorkersAtExit() {
         endWorkers();
         starter.close();
+        spawn.close();
         EventLoops.stopForExit(200);
     }
 

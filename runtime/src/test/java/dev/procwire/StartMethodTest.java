@@ -79,6 +79,39 @@ class StartMethodTest {
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> before.containsAll(children()));
     }
 
+    @Test
+    void aForkServerContextServesWorkersThatAreNotThisJvmsChildren() throws Exception {
+        ProcwireRuntime ctx = ProcwireRuntime.getContext("forkserver");
+        assertSame(ctx, ProcwireRuntime.getContext("forkserver"));
+        List<OutputLine> lines = new CopyOnWriteArrayList<>();
+        try (ProcwireRuntime rt = ProcwireRuntime.builder().startMethod("forkserver").outputListener(lines::add).build()) {
+            WorkerProcess p = rt.process(Fixtures.Hello.class, "forked").setName("from-the-server");
+            p.start();
+            long parent = ProcessHandle.of(p.pid()).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L);
+            assertTrue(parent != ProcessHandle.current().pid(), "the fork server is its parent, not this JVM");
+            p.join();
+            assertEquals(0, p.exitCode());
+            assertTrue(lines.stream().anyMatch(l -> l.workerName().equals("from-the-server") && l.pid() == p.pid()
+                    && l.text().contains("forked")), lines::toString);
+            WorkerProcess killed = rt.process(Fixtures.Sleeps.class, 60_000);
+            killed.start();
+            killed.kill();
+            killed.join();
+            assertEquals(-9, killed.exitCode());
+            try (ProcessPool pool = ProcessPool.builder().processes(2).runtime(rt).build()) {
+                List<Integer> items = IntStream.range(0, 50).boxed().toList();
+                assertEquals(items, pool.map(PoolTestTasks.Echo.class, items, 1));
+            }
+            // a transport the server cannot hand over: spawned instead, and says so by being our child
+            WorkerProcess viaFifo = rt.process(Fixtures.Hello.class, "fifo").setTransport(WorkerTransport.FIFO);
+            viaFifo.start();
+            assertEquals(ProcessHandle.current().pid(),
+                    ProcessHandle.of(viaFifo.pid()).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L));
+            viaFifo.join();
+            assertEquals(0, viaFifo.exitCode());
+        }
+    }
+
     private static java.util.Set<Long> children() {
         return ProcessHandle.current().children().filter(ProcessHandle::isAlive).map(ProcessHandle::pid)
                 .collect(java.util.stream.Collectors.toSet());

@@ -137,41 +137,9 @@ public final class SpawnStarter implements WorkerStarter {
 
     @Override
     public StartedWorker start(LaunchSpec spec) throws IOException {
-        boolean split = false;
-        CdsArchive.Use cds = null;
-        List<String> command;
-        if (spec.isJava()) {
-            // A worker handed Connections needs Netty and junixsocket beside procwire on its own classpath.
-            split = mainClass.equals(WorkerMain.class.getName()) && !Boolean.getBoolean("procwire.fullClasspath")
-                    && !spec.environment().containsKey(Protocol.ENV_CONNECTIONS);
-            cds = split && Cds.ARCHIVE != null ? Cds.ARCHIVE.use() : null;
-            command = javaCommand(spec, split, cds);
-        } else {
-            command = spec.command();
-        }
         WorkerLink link = link(spec.transport());
         try {
-            ProcessBuilder builder = new ProcessBuilder(command).redirectError(Redirect.PIPE);
-            if (spec.directory() != null) {
-                builder.directory(new File(spec.directory().toString()));
-            }
-            // What this process got from its own runtime is not its workers' business.
-            builder.environment().keySet().removeAll(INHERITED_PROTOCOL_VARIABLES);
-            link.configure(builder);
-            builder.environment().putAll(spec.environment());
-            builder.environment().put(Protocol.ENV_WORKER_ID, spec.workerId());
-            builder.environment().put(Protocol.ENV_MAX_FRAME, Integer.toString(spec.maxFrameBytes()));
-            if (spec.holdWelcome()) {
-                builder.environment().put(Protocol.ENV_WELCOME_WAIT, "0");
-            }
-            if (split) {
-                builder.environment().put(Protocol.ENV_CLASSPATH, classpath);
-            }
-            Process process = startProcess(builder, spec);
-            if (cds != null) {
-                CdsArchive.Use used = cds;
-                process.onExit().thenRun(() -> used.exited(process.exitValue()));
-            }
+            Process process = launch(spec, link::configure);
             String what = spec.transport().wireName() + " to worker " + spec.name() + " (pid " + process.pid() + ")";
             Transport transport = link.connect(process, what, spec.maxFrameBytes());
             StderrCollector stderr = new StderrCollector(process.getErrorStream(), spec.name(), process.pid(), spec.output());
@@ -190,8 +158,58 @@ public final class SpawnStarter implements WorkerStarter {
         }
     }
 
+    /** Sets a worker's standard streams (stderr is a pipe unless changed) and its transport's variables. */
+    @FunctionalInterface
+    interface Streams {
+        void configure(ProcessBuilder builder) throws IOException;
+    }
+
+    /**
+     * Spawns {@code spec}'s worker process: the Java worker's command line (default JVM options,
+     * CDS archive, split classpath) or the user's command, its folder and its environment, with
+     * standard streams and transport variables set by {@code streams} before the spec's own
+     * variables are added. Shared by {@code spawn} and the fork server, which reads a new
+     * worker's Hello itself before handing it out.
+     */
+    Process launch(LaunchSpec spec, Streams streams) throws IOException {
+        boolean split = false;
+        CdsArchive.Use cds = null;
+        List<String> command;
+        if (spec.isJava()) {
+            // A worker handed Connections needs Netty and junixsocket beside procwire on its own classpath.
+            split = mainClass.equals(WorkerMain.class.getName()) && !Boolean.getBoolean("procwire.fullClasspath")
+                    && !spec.environment().containsKey(Protocol.ENV_CONNECTIONS);
+            cds = split && Cds.ARCHIVE != null ? Cds.ARCHIVE.use() : null;
+            command = javaCommand(spec, split, cds);
+        } else {
+            command = spec.command();
+        }
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(Redirect.PIPE);
+        if (spec.directory() != null) {
+            builder.directory(new File(spec.directory().toString()));
+        }
+        // What this process got from its own runtime is not its workers' business.
+        builder.environment().keySet().removeAll(INHERITED_PROTOCOL_VARIABLES);
+        streams.configure(builder);
+        builder.environment().putAll(spec.environment());
+        builder.environment().put(Protocol.ENV_WORKER_ID, spec.workerId());
+        builder.environment().put(Protocol.ENV_MAX_FRAME, Integer.toString(spec.maxFrameBytes()));
+        if (spec.holdWelcome()) {
+            builder.environment().put(Protocol.ENV_WELCOME_WAIT, "0");
+        }
+        if (split) {
+            builder.environment().put(Protocol.ENV_CLASSPATH, classpath);
+        }
+        Process process = startProcess(builder, spec);
+        if (cds != null) {
+            CdsArchive.Use used = cds;
+            process.onExit().thenRun(() -> used.exited(process.exitValue()));
+        }
+        return process;
+    }
+
     /** Variables that name a runtime's resources; a worker's own workers get fresh ones. */
-    private static final List<String> INHERITED_PROTOCOL_VARIABLES = List.of(Protocol.ENV_CONNECTIONS,
+    static final List<String> INHERITED_PROTOCOL_VARIABLES = List.of(Protocol.ENV_CONNECTIONS,
             Protocol.ENV_CONNECTIONS_TOKEN, Protocol.ENV_TOKEN, Protocol.ENV_TRANSPORT, Protocol.ENV_FIFO_IN,
             Protocol.ENV_FIFO_OUT, Protocol.ENV_SOCKET, Protocol.ENV_CLASSPATH, Protocol.ENV_WELCOME_WAIT);
 

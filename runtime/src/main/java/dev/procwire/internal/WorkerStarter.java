@@ -13,6 +13,14 @@ public interface WorkerStarter extends AutoCloseable {
      */
     StartedWorker start(LaunchSpec spec) throws IOException;
 
+    /**
+     * Whether this starter makes workers like {@code spec}; a runtime starts the others with
+     * {@code spawn}. By default, every worker.
+     */
+    default boolean serves(LaunchSpec spec) {
+        return true;
+    }
+
     /** Releases what the starter keeps for all its workers (folders, sockets, servers). Idempotent. */
     @Override
     default void close() {}

@@ -1,0 +1,147 @@
+package dev.procwire.internal;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A worker process made by a fork server, seen from the runtime that took it: not this JVM's
+ * child, so its exit status comes from the server (its parent), which reports it over the
+ * runtime's connection ({@link #exited}). Signals go through a {@link ProcessHandle} taken while
+ * the worker was alive, which the JDK checks against the process's start time, so a reused pid
+ * is never signalled. Its standard streams belong to the transport and the stderr reader:
+ * {@link #getOutputStream()} and the others return empty streams. Thread safe.
+ *
+ * <p>If the server is lost while the worker runs, its exit status cannot be known: the worker's
+ * end is then seen through its {@link ProcessHandle} and {@link #exitValue()} reports
+ * {@value #UNKNOWN_STATUS}.
+ */
+final class ForkedProcess extends Process {
+    /** The exit status reported when the fork server was lost before the worker's exit. */
+    static final int UNKNOWN_STATUS = 255;
+
+    private final long pid;
+    private final Optional<ProcessHandle> handle;
+    private final CompletableFuture<Integer> status = new CompletableFuture<>();
+    private final CompletableFuture<Process> exit = status.thenApply(s -> this);
+
+    ForkedProcess(long pid) {
+        this.pid = pid;
+        this.handle = ProcessHandle.of(pid); // empty if gone already: the server's report still comes
+    }
+
+    /** The server's report: the worker exited with {@code exitStatus} (128 + n for signal n). */
+    void exited(int exitStatus) {
+        status.complete(exitStatus);
+    }
+
+    /** The server is gone: learn of the worker's end from the system, status unknown. */
+    void serverLost() {
+        if (handle.isEmpty()) {
+            status.complete(UNKNOWN_STATUS);
+        } else {
+            handle.get().onExit().thenRun(() -> status.complete(UNKNOWN_STATUS));
+        }
+    }
+
+    @Override
+    public long pid() {
+        return pid;
+    }
+
+    @Override
+    public boolean isAlive() {
+        return !status.isDone();
+    }
+
+    @Override
+    public int exitValue() {
+        Integer s = status.getNow(null);
+        if (s == null) {
+            throw new IllegalThreadStateException("worker process " + pid + " has not exited");
+        }
+        return s;
+    }
+
+    @Override
+    public int waitFor() throws InterruptedException {
+        try {
+            return status.get();
+        } catch (ExecutionException e) {
+            throw new AssertionError("the exit status is never failed", e);
+        }
+    }
+
+    @Override
+    public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
+        try {
+            status.get(timeout, unit);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new AssertionError("the exit status is never failed", e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Process> onExit() {
+        return exit.copy();
+    }
+
+    /** SIGTERM, if the worker is still running. */
+    @Override
+    public void destroy() {
+        if (isAlive()) {
+            handle.ifPresent(ProcessHandle::destroy);
+        }
+    }
+
+    /** SIGKILL, if the worker is still running. */
+    @Override
+    public Process destroyForcibly() {
+        if (isAlive()) {
+            handle.ifPresent(ProcessHandle::destroyForcibly);
+        }
+        return this;
+    }
+
+    @Override
+    public boolean supportsNormalTermination() {
+        return true;
+    }
+
+    /**
+     * @throws UnsupportedOperationException naming the pid if the worker had exited already
+     *     when it was handed over (nothing to give a handle to)
+     */
+    @Override
+    public ProcessHandle toHandle() {
+        return handle.orElseThrow(() -> new UnsupportedOperationException("worker process " + pid
+                + " had exited before this runtime took it: no handle"));
+    }
+
+    @Override
+    public OutputStream getOutputStream() {
+        return OutputStream.nullOutputStream();
+    }
+
+    @Override
+    public InputStream getInputStream() {
+        return InputStream.nullInputStream();
+    }
+
+    @Override
+    public InputStream getErrorStream() {
+        return InputStream.nullInputStream();
+    }
+
+    @Override
+    public String toString() {
+        return "ForkedProcess[pid=" + pid + ", " + (isAlive() ? "alive" : "exitValue=" + status.getNow(null)) + "]";
+    }
+}
