@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # procwire benchmark beside the peer baseline (Python multiprocessing + C/JVM physical limits).
-# Usage: bench/run.sh
+# Usage: bench/run.sh [transports]
 #   1. builds bench (and what it depends on) if any source or pom is newer than the last build;
 #   2. runs the peer suite once ($SHARED/bench/run.sh, ~75 s);
-#   3. runs the procwire figures: unpinned (spawn, spawn phases, round trip), then the round trip
-#      with PIN=0,0 (_1cpu) and PIN=0,1 (_2cpu), then the process-pool rows (pool: map/imap/apply
-#      on ProcessPool(2); cpu: prime counting in 1 vs 2 worker processes);
-#   4. prints one side-by-side table on stdout and saves table + raw lines to
+#   3. measures the C floors the peer suite lacks for the transport rows (bench/limit: pinned
+#      fifo round trip, pinned 1 MiB-pipe throughput, FIFO throughput), ~25 s;
+#   4. runs the procwire figures: unpinned (spawn, spawn phases, round trip), then the round trip
+#      with PIN=0,0 (_1cpu) and PIN=0,1 (_2cpu), then the transport rows (pipe, fifo, uds: round
+#      trip and 1 MiB throughput, unpinned, PIN=0,0 and PIN=0,1), then the process-pool rows
+#      (pool: map/imap/apply on ProcessPool(2); cpu: prime counting in 1 vs 2 worker processes);
+#      with the argument `transports`, only the transport rows (steps 1-3 still run);
+#   5. prints one side-by-side table on stdout and saves table + raw lines to
 #      bench/results/run-YYYYMMDD-HHMM.txt.
 # Raw `name: value unit` lines go to stderr as they are measured.
 # Env: SHARED  folder holding bench/run.sh (default: <repo root>/../shared; a folder that itself
@@ -15,6 +19,10 @@
 #      PEER_RAW reuse saved peer figures (raw `name: value unit` lines, or a recorded
 #               bench/results/run-*.txt) instead of running the suite
 set -uo pipefail
+case "${1:-all}" in
+    all|transports) WHAT=${1:-all} ;;
+    *) echo "usage: bench/run.sh [transports]" >&2; exit 2 ;;
+esac
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(git -C "$HERE" rev-parse --show-toplevel 2>/dev/null || dirname "$HERE")
 JAVA=${JAVA:-java}
@@ -91,15 +99,48 @@ else
     echo "# peer suite took $((SECONDS - start)) s" >&2
 fi
 
+# ---- C floors for the transport rows that the peer suite does not measure: its limit/ipc.c has
+# `rtt fifo` and `bw pipe1m` but runs them unpinned only, and has no FIFO throughput
+# (bench/limit/fifo_bw.c, measured as ipc.c's bw). Pinned as the suite's bp() pins.
+echo "# C floors (bench/limit): loadavg $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+cb() { timeout 120 "$@" || echo "# FAILED ($?): ${PIN:+PIN=$PIN }$*" >&2; }
+cbp() { local pin=$1 sfx=$2; shift 2; PIN=$pin cb "$@" | sed "s/^\([a-z0-9_]*\):/\1_$sfx:/"; }
+IPC_C=""
+if [ -n "$PEER" ] && [ -f "$(dirname "$PEER")/limit/ipc.c" ]; then IPC_C=$(dirname "$PEER")/limit/ipc.c; fi
+{
+    gcc -O2 -Wall -o "$W/fifo_bw" "$HERE/limit/fifo_bw.c" >&2 || echo "# FAILED: gcc bench/limit/fifo_bw.c" >&2
+    if [ -n "$IPC_C" ]; then
+        gcc -O2 -Wall -o "$W/ipc" "$IPC_C" >&2 || echo "# FAILED: gcc $IPC_C" >&2
+    else
+        echo "# no peer limit/ipc.c found: pinned c_fifo_rtt and c_pipe1m_bw not measured" >&2
+    fi
+    [ -x "$W/fifo_bw" ] && cb "$W/fifo_bw"
+    for p in "0,0 1cpu" "0,1 2cpu"; do
+        if [ -x "$W/ipc" ]; then
+            cbp $p "$W/ipc" rtt fifo
+            cbp $p "$W/ipc" bw pipe1m
+        fi
+        [ -x "$W/fifo_bw" ] && cbp $p "$W/fifo_bw"
+    done
+} | tee "$W/floor.txt" >&2
+
 # ---- procwire
 LOAD_PW=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "# procwire: loadavg $LOAD_PW" >&2
 start=$SECONDS
 {
-    pw spawn phases rtt
-    pwp 0,0 1cpu rtt
-    pwp 0,1 2cpu rtt
-    pw pool cpu
+    if [ "$WHAT" = all ]; then
+        pw spawn phases rtt
+        pwp 0,0 1cpu rtt
+        pwp 0,1 2cpu rtt
+    fi
+    # transports: each its own JVM, so no other figure's threads or worker share the event loop
+    pw transports
+    pwp 0,0 1cpu transports
+    pwp 0,1 2cpu transports
+    if [ "$WHAT" = all ]; then
+        pw pool cpu
+    fi
 } | tee "$W/pw.txt" >&2
 echo "# procwire took $((SECONDS - start)) s" >&2
 
@@ -114,7 +155,7 @@ mkdir -p "$HERE/results"
     fi
     [ -n "$NOTE" ] && echo "$NOTE"
     echo
-    python3 "$HERE/table.py" "$W/peer.txt" "$W/pw.txt"
+    python3 "$HERE/table.py" "$W/peer.txt" "$W/floor.txt" "$W/pw.txt"
 } > "$W/table.txt"
 cat "$W/table.txt"
 {
@@ -122,6 +163,9 @@ cat "$W/table.txt"
     echo
     echo "# raw: procwire"
     grep -v '^$' "$W/pw.txt"
+    echo
+    echo "# raw: C floors measured by bench/run.sh (bench/limit)"
+    grep -v '^$' "$W/floor.txt"
     echo
     if [ -s "$W/peer-table.txt" ]; then
         echo "# peer suite ($PEER), its table"
