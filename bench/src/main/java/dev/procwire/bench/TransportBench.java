@@ -40,6 +40,12 @@ import java.util.function.Consumer;
  *       fast as the transport takes them (at most {@link #WINDOW} sends not yet handed to the OS),
  *       for {@link #BW_SECONDS} s, then a Heartbeat the child answers with the byte count it read
  *       (checked), inside the timing; median of {@link #BW_REPS} reps after one untimed.
+ *   <li>{@code pw_<kind>_bw_in}: MiB/s the other way, child to runtime (frames decoded and
+ *       delivered to the listener), see {@link #bwIn}: the runtime's receiving path.
+ *   <li>Detail, for each figure: {@code _cpu_parent} / {@code _cpu_child}: CPU time of this JVM
+ *       (all its threads) and of the child process over the timed part, us per round trip or per
+ *       MiB. The child's comes from /proc in 10 ms ticks. CPU time is far less disturbed by
+ *       other load on the machine than elapsed time, so it shows where the cost is.
  * </ul>
  *
  * kind = pipe ({@link ChildPipes}: the child's standard input and output), fifo ({@link FifoPair}
@@ -149,9 +155,10 @@ final class TransportBench {
                 throw new IllegalStateException(kind + " child's first frame is not a Heartbeat: " + hello);
             }
             String name = "pw_" + kind;
-            rttCaller(name + "_rtt", c.transport(), rx);
-            rttLoop(name + "_rtt_loop", c.transport(), rx);
-            bw(name + "_bw", c.transport(), rx);
+            rttCaller(name + "_rtt", c.transport(), rx, c.child());
+            rttLoop(name + "_rtt_loop", c.transport(), rx, c.child());
+            bw(name + "_bw", c.transport(), rx, c.child());
+            bwIn(name + "_bw_in", c.transport(), rx, c.child());
         } finally {
             c.transport().shutdown(); // the child reads end of stream and exits
             if (!c.child().waitFor(10, TimeUnit.SECONDS)) {
@@ -246,7 +253,7 @@ final class TransportBench {
 
     // ---- round trip from the caller's thread
 
-    private static void rttCaller(String name, Transport t, Receiver rx) throws Exception {
+    private static void rttCaller(String name, Transport t, Receiver rx, Process child) throws Exception {
         Frame msg = smallFrame();
         final class Pending {
             volatile CompletableFuture<Frame> reply;
@@ -254,7 +261,11 @@ final class TransportBench {
         Pending p = new Pending();
         rx.handler = f -> p.reply.complete(f);
         long[] ns = new long[RTT_ITERS];
+        Cpu cpu0 = null;
         for (int i = -RTT_WARMUP; i < RTT_ITERS; i++) {
+            if (i == 0) {
+                cpu0 = Cpu.now(child);
+            }
             CompletableFuture<Frame> reply = new CompletableFuture<>();
             p.reply = reply;
             long t0 = System.nanoTime();
@@ -268,17 +279,20 @@ final class TransportBench {
                 ns[i] = t1 - t0;
             }
         }
+        Cpu cpu1 = Cpu.now(child);
         rx.handler = f -> {};
         outLatency(name, ns);
+        cpu1.out(name, cpu0, RTT_ITERS, 1e3, "us");
     }
 
     // ---- round trip driven from the event loop
 
-    private static void rttLoop(String name, Transport t, Receiver rx) throws Exception {
+    private static void rttLoop(String name, Transport t, Receiver rx, Process child) throws Exception {
         Frame msg = smallFrame();
         int total = RTT_WARMUP + RTT_ITERS;
         long[] ns = new long[RTT_ITERS];
         CompletableFuture<Void> done = new CompletableFuture<>();
+        Cpu[] cpu0 = new Cpu[1];
         rx.handler = new Consumer<>() {
             private int i;
             private long t0 = System.nanoTime();
@@ -292,6 +306,8 @@ final class TransportBench {
                 }
                 if (i >= RTT_WARMUP) {
                     ns[i - RTT_WARMUP] = t1 - t0;
+                } else if (i == RTT_WARMUP - 1) {
+                    cpu0[0] = Cpu.now(child); // the timed part starts with the next send
                 }
                 if (++i == total) {
                     done.complete(null);
@@ -303,8 +319,28 @@ final class TransportBench {
         };
         t.send(msg);
         done.get(Math.max(WAIT_SECONDS, total / 1000), TimeUnit.SECONDS);
+        Cpu cpu1 = Cpu.now(child);
         rx.handler = f -> {};
         outLatency(name, ns);
+        cpu1.out(name, cpu0[0], RTT_ITERS, 1e3, "us");
+    }
+
+    /** CPU time so far of this JVM and of the child, ns (the child's in /proc clock ticks, 10 ms). */
+    private record Cpu(long parent, long child) {
+        static Cpu now(Process child) {
+            long p = ((com.sun.management.OperatingSystemMXBean)
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+            long c = child.toHandle().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(-1L);
+            return new Cpu(p, c);
+        }
+
+        /** Prints {@code name_cpu_parent} / {@code name_cpu_child}: CPU per unit since {@code before}. */
+        void out(String name, Cpu before, double units, double nsPerUnit, String unit) {
+            Bench.out(name + "_cpu_parent", (parent - before.parent) / units / nsPerUnit, unit);
+            if (child >= 0 && before.child >= 0) {
+                Bench.out(name + "_cpu_child", (child - before.child) / units / nsPerUnit, unit);
+            }
+        }
     }
 
     private static void outLatency(String name, long[] ns) {
@@ -317,16 +353,72 @@ final class TransportBench {
         Bench.out(name + "_p99", us[(int) Math.ceil(us.length * 0.99) - 1], "us");
     }
 
+    // ---- throughput, child -> runtime
+
+    /**
+     * MiB/s of payload the runtime receives: Heartbeat{echo, sequence n} asks the child for n
+     * frames of 1 MiB of Output data; timed from that request until the listener (on the event
+     * loop) has the n-th decoded frame. n is chosen from the untimed first rep so that a rep lasts
+     * about {@link #BW_SECONDS}; median of {@link #BW_REPS}.
+     */
+    private static void bwIn(String name, Transport t, Receiver rx, Process child) throws Exception {
+        double[] mibs = new double[BW_REPS];
+        long n = 64;
+        Cpu cpu0 = null;
+        long mib = 0;
+        for (int rep = -1; rep < BW_REPS; rep++) {
+            if (rep == 0) {
+                cpu0 = Cpu.now(child);
+            }
+            long want = n;
+            CompletableFuture<Void> all = new CompletableFuture<>();
+            rx.handler = new Consumer<>() {
+                private long got;
+
+                @Override
+                public void accept(Frame f) {
+                    if (!f.hasOutput() || f.getOutput().getData().size() != BW_PAYLOAD) {
+                        all.completeExceptionally(new IllegalStateException(name + ": unexpected frame " + f.getBodyCase()));
+                    } else if (++got == want) {
+                        all.complete(null);
+                    }
+                }
+            };
+            long t0 = System.nanoTime();
+            t.send(Frame.newBuilder().setHeartbeat(dev.procwire.proto.v1.Heartbeat.newBuilder()
+                    .setSequence(want).setEcho(true)).build());
+            all.get(WAIT_SECONDS + want / 100, TimeUnit.SECONDS);
+            long t1 = System.nanoTime();
+            double rate = want / ((t1 - t0) / 1e9);
+            if (rep >= 0) {
+                mibs[rep] = rate;
+                mib += want;
+            } else {
+                n = Math.max(16, (long) (rate * BW_SECONDS));
+            }
+        }
+        Cpu cpu1 = Cpu.now(child);
+        rx.handler = f -> {};
+        Arrays.sort(mibs);
+        Bench.out(name, Bench.median(mibs), "MiB/s");
+        cpu1.out(name, cpu0, mib, 1e3, "us/MiB");
+    }
+
     // ---- throughput, runtime -> child
 
-    private static void bw(String name, Transport t, Receiver rx) throws Exception {
+    private static void bw(String name, Transport t, Receiver rx, Process child) throws Exception {
         Frame big = output(BW_PAYLOAD);
         long bodyBytes = big.getSerializedSize();
         if (bodyBytes < TransportPeer.SINK_MIN) {
             throw new IllegalStateException("1 MiB frame smaller than the sink threshold");
         }
         double[] mibs = new double[BW_REPS];
+        Cpu cpu0 = null;
+        long mib = 0;
         for (int rep = -1; rep < BW_REPS; rep++) {
+            if (rep == 0) {
+                cpu0 = Cpu.now(child);
+            }
             CompletableFuture<Frame> count = new CompletableFuture<>();
             rx.handler = count::complete;
             CompletableFuture<?>[] window = new CompletableFuture<?>[WINDOW];
@@ -350,10 +442,13 @@ final class TransportBench {
             }
             if (rep >= 0) {
                 mibs[rep] = (double) frames * BW_PAYLOAD / (1 << 20) / ((t1 - t0) / 1e9);
+                mib += frames * BW_PAYLOAD / (1 << 20);
             }
         }
+        Cpu cpu1 = Cpu.now(child);
         rx.handler = f -> {};
         Arrays.sort(mibs);
         Bench.out(name, Bench.median(mibs), "MiB/s");
+        cpu1.out(name, cpu0, mib, 1e3, "us/MiB");
     }
 }

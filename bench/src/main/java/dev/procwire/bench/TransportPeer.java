@@ -34,8 +34,10 @@ import java.nio.file.StandardOpenOption;
  *
  * <ul>
  *   <li>body of {@link #SINK_MIN} bytes or more: read and dropped, its length added to a count (throughput);
- *   <li>a smaller Heartbeat ({@code 0x5a}, field 11, is its first body byte): answered with
- *       {@code Heartbeat{sequence = count}} and the count reset (end of a throughput rep);
+ *   <li>a smaller Heartbeat ({@code 0x5a}, field 11, is its first body byte; parsed): with
+ *       {@code echo} false, answered with {@code Heartbeat{sequence = count}} and the count reset
+ *       (end of a throughput rep); with {@code echo} true, answered with {@code sequence} frames of
+ *       1 MiB of Output data (throughput child to runtime), written from one prebuilt direct buffer;
  *   <li>any other smaller frame: written back byte for byte (round trip).
  * </ul>
  *
@@ -52,6 +54,7 @@ public final class TransportPeer {
     private final ByteBuffer buf = ByteBuffer.allocateDirect(CAPACITY);
     private int r; // next unread byte
     private int w; // end of the bytes read
+    private ByteBuffer big; // a delimited 1 MiB Output frame, for source()
 
     private TransportPeer(ReadableByteChannel in, WritableByteChannel out) {
         this.in = in;
@@ -136,14 +139,33 @@ public final class TransportPeer {
             }
             int end = r + hdr + (int) len;
             if (len > 0 && buf.get(r + hdr) == HEARTBEAT_TAG) {
-                send(heartbeat(count));
-                count = 0;
+                byte[] body = new byte[(int) len];
+                buf.get(r + hdr, body);
+                Heartbeat hb = Frame.parseFrom(body).getHeartbeat();
+                if (hb.getEcho()) {
+                    source(hb.getSequence());
+                } else {
+                    send(heartbeat(count));
+                    count = 0;
+                }
             } else {
                 ByteBuffer frame = buf.duplicate();
                 frame.limit(end).position(r);
                 writeFully(frame);
             }
             r = end;
+        }
+    }
+
+    /** Writes {@code n} frames of {@link TransportBench#BW_PAYLOAD} bytes of Output data, each with one write loop. */
+    private void source(long n) throws IOException {
+        if (big == null) {
+            byte[] bytes = TransportBench.delimited(TransportBench.output(TransportBench.BW_PAYLOAD));
+            big = ByteBuffer.allocateDirect(bytes.length);
+            big.put(bytes).flip();
+        }
+        for (long i = 0; i < n; i++) {
+            writeFully(big.duplicate());
         }
     }
 
