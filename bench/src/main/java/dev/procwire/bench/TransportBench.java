@@ -39,7 +39,8 @@ import java.util.function.Consumer;
  *   <li>{@code pw_<kind>_bw}: MiB/s of payload, 1 MiB {@code Output} frames runtime to child, as
  *       fast as the transport takes them (at most {@link #WINDOW} sends not yet handed to the OS),
  *       for {@link #BW_SECONDS} s, then a Heartbeat the child answers with the byte count it read
- *       (checked), inside the timing; median of {@link #BW_REPS} reps after one untimed.
+ *       (checked), inside the timing; median of {@link #BW_REPS} reps after an untimed one of
+ *       {@link #BW_WARMUP_SECONDS} s.
  *   <li>{@code pw_<kind>_bw_in}: MiB/s the other way, child to runtime (frames decoded and
  *       delivered to the listener), see {@link #bwIn}: the runtime's receiving path.
  *   <li>Detail, for each figure: {@code _cpu_parent} / {@code _cpu_child}: CPU time of this JVM
@@ -58,6 +59,11 @@ final class TransportBench {
     static final int RTT_ITERS = Integer.getInteger("bench.transport.rtt.iters", 20000);
     static final double BW_SECONDS = Double.parseDouble(System.getProperty("bench.transport.bw.secs", "1.0"));
     static final int BW_REPS = Integer.getInteger("bench.transport.bw.reps", 3);
+    /**
+     * The untimed first rep of each throughput figure: long enough for the JIT to compile the 1 MiB
+     * path (with 1 s, the first transport measured in a JVM came out ~2x slower than the next).
+     */
+    static final double BW_WARMUP_SECONDS = Double.parseDouble(System.getProperty("bench.transport.bw.warmup.secs", "2.0"));
     static final int WINDOW = Integer.getInteger("bench.transport.bw.window", 4);
     static final int MSG_BYTES = 64;
     static final int BW_PAYLOAD = 1 << 20;
@@ -358,15 +364,17 @@ final class TransportBench {
     /**
      * MiB/s of payload the runtime receives: Heartbeat{echo, sequence n} asks the child for n
      * frames of 1 MiB of Output data; timed from that request until the listener (on the event
-     * loop) has the n-th decoded frame. n is chosen from the untimed first rep so that a rep lasts
-     * about {@link #BW_SECONDS}; median of {@link #BW_REPS}.
+     * loop) has the n-th decoded frame. n is chosen from an untimed calibration rep (64 frames) so
+     * that the untimed warm-up rep lasts about {@link #BW_WARMUP_SECONDS} and, from the warm-up's
+     * rate, a timed rep about {@link #BW_SECONDS}; median of {@link #BW_REPS}.
      */
     private static void bwIn(String name, Transport t, Receiver rx, Process child) throws Exception {
         double[] mibs = new double[BW_REPS];
         long n = 64;
         Cpu cpu0 = null;
         long mib = 0;
-        for (int rep = -1; rep < BW_REPS; rep++) {
+        // rep -2 calibrates n, rep -1 is the untimed warm-up of about BW_WARMUP_SECONDS
+        for (int rep = -2; rep < BW_REPS; rep++) {
             if (rep == 0) {
                 cpu0 = Cpu.now(child);
             }
@@ -394,7 +402,7 @@ final class TransportBench {
                 mibs[rep] = rate;
                 mib += want;
             } else {
-                n = Math.max(16, (long) (rate * BW_SECONDS));
+                n = Math.max(16, (long) (rate * (rep == -2 ? BW_WARMUP_SECONDS : BW_SECONDS)));
             }
         }
         Cpu cpu1 = Cpu.now(child);
@@ -424,7 +432,7 @@ final class TransportBench {
             CompletableFuture<?>[] window = new CompletableFuture<?>[WINDOW];
             long frames = 0;
             long t0 = System.nanoTime();
-            long until = t0 + (long) (BW_SECONDS * 1e9);
+            long until = t0 + (long) ((rep < 0 ? BW_WARMUP_SECONDS : BW_SECONDS) * 1e9);
             while (System.nanoTime() - until < 0) {
                 int slot = (int) (frames % WINDOW);
                 if (window[slot] != null) {
