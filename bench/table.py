@@ -54,10 +54,9 @@ for _kind in ("pipe", "fifo", "uds"):
     for _sfx, _where in (("", "unpinned"), ("_1cpu", "same core"), ("_2cpu", "cross core")):
         TRANSPORT_ROWS.append((f"{_kind} 1 MiB {_where}", f"pw_{_kind}_bw{_sfx}", None, f"{_c}{_sfx}",
                                f"py_pipe_bw{_sfx}", BW_TARGET))
-    if _kind == "pipe":
-        for _sfx, _where in (("", "unpinned"), ("_1cpu", "same core"), ("_2cpu", "cross core")):
-            TRANSPORT_ROWS.append((f"  vs 64 KiB pipe {_where}", f"pw_pipe_bw{_sfx}", None, f"c_pipe_bw{_sfx}",
-                                   None, None))
+    for _sfx, _where in (("", "unpinned"), ("_1cpu", "same core"), ("_2cpu", "cross core")):
+        TRANSPORT_ROWS.append((f"{_kind} 1 MiB {_where}, child->rt", f"pw_{_kind}_bw_in{_sfx}", None,
+                               f"{_c}{_sfx}", f"py_pipe_bw{_sfx}", BW_TARGET))
 
 POOL_DETAIL = [
     ("pw_pool_map_tiny_chunk1_cpu_parent", "CPU time per task of the bench JVM during the timed map chunksize 1 reps"),
@@ -177,6 +176,29 @@ def transports(vals):
     print("    see the 'vs 64 KiB pipe' rows: c_pipe_bw), c_fifo_bw (bench/limit/fifo_bw.c), c_uds_bw. Pinned")
     print("    c_fifo_rtt, c_pipe1m_bw and all c_fifo_bw are measured by bench/run.sh, the rest by the peer suite.")
     print("  Python: py_pipe_rtt / py_pipe_bw = multiprocessing.Pipe(), a socketpair (like for like with uds only).")
+    print("  child->rt: the child writes 1 MiB frames, the runtime decodes them (the C floor is parent->child).")
+    transport_detail(vals)
+
+
+def transport_detail(vals):
+    """CPU per round trip / per MiB, runtime JVM and child; and pipe throughput beside a 64 KiB pipe."""
+    print()
+    print("transport detail: CPU time over the timed part, runtime JVM / child (child: /proc, 10 ms ticks)")
+    figs = (("rtt", "rtt us"), ("rtt_loop", "from loop us"), ("bw", "1 MiB us/MiB"), ("bw_in", "child->rt us/MiB"))
+    rows = [("",) + tuple(h for _, h in figs)]
+    for kind in ("pipe", "fifo", "uds"):
+        for sfx, where in (("", "unpinned"), ("_1cpu", "same core"), ("_2cpu", "cross core")):
+            cells = []
+            for fig, _ in figs:
+                p, c = f"pw_{kind}_{fig}_cpu_parent{sfx}", f"pw_{kind}_{fig}_cpu_child{sfx}"
+                cells.append(f"{vals[p][2] if p in vals else '-'} / {vals[c][2] if c in vals else '-'}")
+            rows.append((f"{kind} {where}",) + tuple(cells))
+    render(rows, 99)
+    print("  procwire's anonymous pipes keep the kernel's 64 KiB (no F_SETPIPE_SZ without native code); beside")
+    print("  that floor, c_pipe_bw[_1cpu|_2cpu]:")
+    for sfx, where in (("", "unpinned"), ("_1cpu", "same core"), ("_2cpu", "cross core")):
+        pw, c = f"pw_pipe_bw{sfx}", f"c_pipe_bw{sfx}"
+        print(f"    {where:<10} {cell(vals, pw):>12} vs {cell(vals, c):>12}  {ratio(vals, pw, c)}")
 
 
 def main():
