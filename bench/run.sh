@@ -18,6 +18,7 @@
 #      JAVA    java for the procwire harness (default: java on PATH); the peer suite reads JAVA too
 #      PEER_RAW reuse saved peer figures (raw `name: value unit` lines, or a recorded
 #               bench/results/run-*.txt) instead of running the suite
+#      MVN_ARGS extra arguments for the Maven build (e.g. -Dmaven.repo.local=...)
 set -uo pipefail
 case "${1:-all}" in
     all|transports) WHAT=${1:-all} ;;
@@ -44,16 +45,21 @@ stamp=$HERE/target/classpath.txt
 if [ ! -f "$stamp" ] || [ ! -f "$HERE/target/classes/dev/procwire/bench/Bench.class" ] \
    || [ -n "$(find "$ROOT/pom.xml" "$ROOT"/{proto,transport,runtime,bench}/pom.xml \
                    "$ROOT"/{proto,transport,runtime,bench}/src -newer "$stamp" -type f 2>/dev/null | head -1)" ]; then
-    echo "# building: mvn -B -q -o install -DskipTests -pl bench -am" >&2
-    if ! (cd "$ROOT" && mvn -B -q -o install -DskipTests -pl bench -am >&2); then
+    # MVN_ARGS: extra Maven arguments, e.g. MVN_ARGS=-Dmaven.repo.local=/tmp/m2/repository
+    echo "# building: mvn -B -q -o ${MVN_ARGS:-}${MVN_ARGS:+ }install -DskipTests -pl bench -am" >&2
+    # shellcheck disable=SC2086  # MVN_ARGS is a list of arguments
+    if (cd "$ROOT" && mvn -B -q -o ${MVN_ARGS:-} install -DskipTests -pl bench -am >&2); then
+        touch "$stamp" # the dependency plugin leaves an unchanged classpath.txt alone: mark the build
+    else
         echo "# offline build failed; retrying online" >&2
-        if ! (cd "$ROOT" && mvn -B -q install -DskipTests -pl bench -am >&2); then
-            if [ -f "$stamp" ]; then
-                NOTE="# WARNING: build failed; measured the previous build"
-                echo "$NOTE" >&2
-            else
-                echo "build failed" >&2; exit 1
-            fi
+        # shellcheck disable=SC2086
+        if (cd "$ROOT" && mvn -B -q ${MVN_ARGS:-} install -DskipTests -pl bench -am >&2); then
+            touch "$stamp"
+        elif [ -f "$stamp" ]; then
+            NOTE="# WARNING: build failed; measured the previous build"
+            echo "$NOTE" >&2
+        else
+            echo "build failed" >&2; exit 1
         fi
     fi
 fi
