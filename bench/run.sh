@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # procwire benchmark beside the peer baseline (Python multiprocessing + C/JVM physical limits).
 # Usage: bench/run.sh [transports]
-#   1. builds bench (and what it depends on) if any source or pom is newer than the last build;
+#   1. builds bench (and what it depends on) if any source or pom is newer than the last build
+#      (`mvn package` of the reactor: the classpath is the modules' target/ jars, nothing is
+#      installed into the local repository that other builds on the machine read);
 #   2. runs the peer suite once ($SHARED/bench/run.sh, ~75 s);
 #   3. measures the C floors the peer suite lacks for the transport rows (bench/limit: pinned
 #      fifo round trip, pinned 1 MiB-pipe throughput, FIFO throughput), ~25 s;
@@ -46,14 +48,14 @@ if [ ! -f "$stamp" ] || [ ! -f "$HERE/target/classes/dev/procwire/bench/Bench.cl
    || [ -n "$(find "$ROOT/pom.xml" "$ROOT"/{proto,transport,runtime,bench}/pom.xml \
                    "$ROOT"/{proto,transport,runtime,bench}/src -newer "$stamp" -type f 2>/dev/null | head -1)" ]; then
     # MVN_ARGS: extra Maven arguments, e.g. MVN_ARGS=-Dmaven.repo.local=/tmp/m2/repository
-    echo "# building: mvn -B -q -o ${MVN_ARGS:-}${MVN_ARGS:+ }install -DskipTests -pl bench -am" >&2
+    echo "# building: mvn -B -q -o ${MVN_ARGS:-}${MVN_ARGS:+ }package -DskipTests -pl bench -am" >&2
     # shellcheck disable=SC2086  # MVN_ARGS is a list of arguments
-    if (cd "$ROOT" && mvn -B -q -o ${MVN_ARGS:-} install -DskipTests -pl bench -am >&2); then
+    if (cd "$ROOT" && mvn -B -q -o ${MVN_ARGS:-} package -DskipTests -pl bench -am >&2); then
         touch "$stamp" # the dependency plugin leaves an unchanged classpath.txt alone: mark the build
     else
         echo "# offline build failed; retrying online" >&2
         # shellcheck disable=SC2086
-        if (cd "$ROOT" && mvn -B -q ${MVN_ARGS:-} install -DskipTests -pl bench -am >&2); then
+        if (cd "$ROOT" && mvn -B -q ${MVN_ARGS:-} package -DskipTests -pl bench -am >&2); then
             touch "$stamp"
         elif [ -f "$stamp" ]; then
             NOTE="# WARNING: build failed; measured the previous build"

@@ -173,7 +173,7 @@ def transports(vals):
     print("    (TransportPeer). rtt: the bench thread sends and waits for the echo (2 thread hand-offs in the")
     print("    runtime JVM); from loop: the listener sends the next frame from the event loop (the transport alone).")
     print("  C floor: c_<kind>_rtt...; throughput c_pipe1m_bw (pipe grown to 1 MiB; procwire's pipes keep 64 KiB,")
-    print("    see the 'vs 64 KiB pipe' rows: c_pipe_bw), c_fifo_bw (bench/limit/fifo_bw.c), c_uds_bw. Pinned")
+    print("    see the detail below for c_pipe_bw), c_fifo_bw (bench/limit/fifo_bw.c), c_uds_bw. Pinned")
     print("    c_fifo_rtt, c_pipe1m_bw and all c_fifo_bw are measured by bench/run.sh, the rest by the peer suite.")
     print("  Python: py_pipe_rtt / py_pipe_bw = multiprocessing.Pipe(), a socketpair (like for like with uds only).")
     print("  child->rt: the child writes 1 MiB frames, the runtime decodes them (the C floor is parent->child).")
