@@ -98,7 +98,8 @@ HEADER="# $(date -Is)  $(uname -r)  $(nproc) cpus  $(grep -m1 'model name' /proc
 # ---- peer suite (its table goes to $W/peer-table.txt, its raw lines to stderr and $W/peer.txt)
 if [ -n "${PEER_RAW:-}" ]; then
     echo "# peer: reusing $PEER_RAW" >&2
-    cp "$PEER_RAW" "$W/peer.txt"
+    # only the peer's figures: a recorded results file also holds that run's procwire figures
+    grep -E '^(c|py)_[a-z0-9_]*(: |\s)' "$PEER_RAW" > "$W/peer.txt"
 else
     LOAD_PEER=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "# peer suite: $PEER  (loadavg $LOAD_PEER)" >&2
