@@ -1,12 +1,11 @@
 package dev.procwire.transport.codec;
 
-import dev.procwire.proto.v1.Frame;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.protobuf.ProtobufDecoder;
 
 /**
  * Installs procwire's frame codec on a Netty pipeline. Inbound, framing apart from parsing, as in
- * Netty's codec-protobuf: {@link VarintFrameDecoder} then Netty's {@link ProtobufDecoder}.
+ * Netty's codec-protobuf: {@link VarintFrameDecoder} then {@link FrameBodyDecoder} (Netty's
+ * ProtobufDecoder less a copy of each bytes field).
  * Outbound, one {@link FrameEncoder} that serializes length prefix and body into one buffer (Netty's
  * ProtobufEncoder + ProtobufVarint32LengthFieldPrepender write the same bytes with a copy between).
  */
@@ -16,7 +15,7 @@ public final class FramePipeline {
     /** The outbound encoder; a buffer written at its context goes out as it is, unframed. */
     public static final String FRAME_ENCODER = "frameEncoder";
 
-    private static final ProtobufDecoder DECODER = new ProtobufDecoder(Frame.getDefaultInstance());
+    private static final FrameBodyDecoder DECODER = new FrameBodyDecoder();
     private static final FrameEncoder ENCODER = new FrameEncoder();
 
     private FramePipeline() {}
