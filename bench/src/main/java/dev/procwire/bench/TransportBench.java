@@ -51,7 +51,7 @@ import java.util.function.Consumer;
  *
  * kind = pipe ({@link ChildPipes}: the child's standard input and output), fifo ({@link FifoPair}
  * in a {@link RuntimeDirectory}), uds ({@link UnixSocketServer}: the child connects, is admitted
- * by its SO_PEERCRED pid). One child per transport serves all three figures. With {@code PIN=P,C}
+ * by its SO_PEERCRED pid). One child per transport serves all its figures. With {@code PIN=P,C}
  * this JVM runs on CPU P (see {@link Bench}) and the child is started under {@code taskset -c C}.
  */
 final class TransportBench {
