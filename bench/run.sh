@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # procwire benchmark beside the peer baseline (Python multiprocessing + C/JVM physical limits).
-# Usage: bench/run.sh
-#   1. builds bench (and what it depends on) if any source or pom is newer than the last build;
+# Usage: bench/run.sh [transports]
+#   1. builds bench (and what it depends on) if any source or pom is newer than the last build
+#      (`mvn package` of the reactor: the classpath is the modules' target/ jars, nothing is
+#      installed into the local repository that other builds on the machine read);
 #   2. runs the peer suite once ($SHARED/bench/run.sh, ~75 s);
-#   3. runs the procwire figures: unpinned (spawn, spawn phases, round trip), then the round trip
-#      with PIN=0,0 (_1cpu) and PIN=0,1 (_2cpu), then the process-pool rows (pool: map/imap/apply
-#      on ProcessPool(2); cpu: prime counting in 1 vs 2 worker processes);
-#   4. prints one side-by-side table on stdout and saves table + raw lines to
+#   3. measures the C floors the peer suite lacks for the transport rows (bench/limit: pinned
+#      fifo round trip, pinned 1 MiB-pipe throughput, FIFO throughput), ~25 s;
+#   4. runs the procwire figures: unpinned (spawn, spawn phases, round trip), then the round trip
+#      with PIN=0,0 (_1cpu) and PIN=0,1 (_2cpu), then the transport rows (pipe, fifo, uds: round
+#      trip and 1 MiB throughput, unpinned, PIN=0,0 and PIN=0,1), then the process-pool rows
+#      (pool: map/imap/apply on ProcessPool(2); cpu: prime counting in 1 vs 2 worker processes);
+#      with the argument `transports`, only the transport rows (steps 1-3 still run);
+#   5. prints one side-by-side table on stdout and saves table + raw lines to
 #      bench/results/run-YYYYMMDD-HHMM.txt.
 # Raw `name: value unit` lines go to stderr as they are measured.
 # Env: SHARED  folder holding bench/run.sh (default: <repo root>/../shared; a folder that itself
@@ -14,7 +20,12 @@
 #      JAVA    java for the procwire harness (default: java on PATH); the peer suite reads JAVA too
 #      PEER_RAW reuse saved peer figures (raw `name: value unit` lines, or a recorded
 #               bench/results/run-*.txt) instead of running the suite
+#      MVN_ARGS extra arguments for the Maven build (e.g. -Dmaven.repo.local=...)
 set -uo pipefail
+case "${1:-all}" in
+    all|transports) WHAT=${1:-all} ;;
+    *) echo "usage: bench/run.sh [transports]" >&2; exit 2 ;;
+esac
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(git -C "$HERE" rev-parse --show-toplevel 2>/dev/null || dirname "$HERE")
 JAVA=${JAVA:-java}
@@ -36,16 +47,21 @@ stamp=$HERE/target/classpath.txt
 if [ ! -f "$stamp" ] || [ ! -f "$HERE/target/classes/dev/procwire/bench/Bench.class" ] \
    || [ -n "$(find "$ROOT/pom.xml" "$ROOT"/{proto,transport,runtime,bench}/pom.xml \
                    "$ROOT"/{proto,transport,runtime,bench}/src -newer "$stamp" -type f 2>/dev/null | head -1)" ]; then
-    echo "# building: mvn -B -q -o install -DskipTests -pl bench -am" >&2
-    if ! (cd "$ROOT" && mvn -B -q -o install -DskipTests -pl bench -am >&2); then
+    # MVN_ARGS: extra Maven arguments, e.g. MVN_ARGS=-Dmaven.repo.local=/tmp/m2/repository
+    echo "# building: mvn -B -q -o ${MVN_ARGS:-}${MVN_ARGS:+ }package -DskipTests -pl bench -am" >&2
+    # shellcheck disable=SC2086  # MVN_ARGS is a list of arguments
+    if (cd "$ROOT" && mvn -B -q -o ${MVN_ARGS:-} package -DskipTests -pl bench -am >&2); then
+        touch "$stamp" # the dependency plugin leaves an unchanged classpath.txt alone: mark the build
+    else
         echo "# offline build failed; retrying online" >&2
-        if ! (cd "$ROOT" && mvn -B -q install -DskipTests -pl bench -am >&2); then
-            if [ -f "$stamp" ]; then
-                NOTE="# WARNING: build failed; measured the previous build"
-                echo "$NOTE" >&2
-            else
-                echo "build failed" >&2; exit 1
-            fi
+        # shellcheck disable=SC2086
+        if (cd "$ROOT" && mvn -B -q ${MVN_ARGS:-} package -DskipTests -pl bench -am >&2); then
+            touch "$stamp"
+        elif [ -f "$stamp" ]; then
+            NOTE="# WARNING: build failed; measured the previous build"
+            echo "$NOTE" >&2
+        else
+            echo "build failed" >&2; exit 1
         fi
     fi
 fi
@@ -82,7 +98,8 @@ HEADER="# $(date -Is)  $(uname -r)  $(nproc) cpus  $(grep -m1 'model name' /proc
 # ---- peer suite (its table goes to $W/peer-table.txt, its raw lines to stderr and $W/peer.txt)
 if [ -n "${PEER_RAW:-}" ]; then
     echo "# peer: reusing $PEER_RAW" >&2
-    cp "$PEER_RAW" "$W/peer.txt"
+    # only the peer's figures: a recorded results file also holds that run's procwire figures
+    grep -E '^(c|py)_[a-z0-9_]*(: |\s)' "$PEER_RAW" > "$W/peer.txt"
 else
     LOAD_PEER=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "# peer suite: $PEER  (loadavg $LOAD_PEER)" >&2
@@ -91,15 +108,48 @@ else
     echo "# peer suite took $((SECONDS - start)) s" >&2
 fi
 
+# ---- C floors for the transport rows that the peer suite does not measure: its limit/ipc.c has
+# `rtt fifo` and `bw pipe1m` but runs them unpinned only, and has no FIFO throughput
+# (bench/limit/fifo_bw.c, measured as ipc.c's bw). Pinned as the suite's bp() pins.
+echo "# C floors (bench/limit): loadavg $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+cb() { timeout 120 "$@" || echo "# FAILED ($?): ${PIN:+PIN=$PIN }$*" >&2; }
+cbp() { local pin=$1 sfx=$2; shift 2; PIN=$pin cb "$@" | sed "s/^\([a-z0-9_]*\):/\1_$sfx:/"; }
+IPC_C=""
+if [ -n "$PEER" ] && [ -f "$(dirname "$PEER")/limit/ipc.c" ]; then IPC_C=$(dirname "$PEER")/limit/ipc.c; fi
+{
+    gcc -O2 -Wall -o "$W/fifo_bw" "$HERE/limit/fifo_bw.c" >&2 || echo "# FAILED: gcc bench/limit/fifo_bw.c" >&2
+    if [ -n "$IPC_C" ]; then
+        gcc -O2 -Wall -o "$W/ipc" "$IPC_C" >&2 || echo "# FAILED: gcc $IPC_C" >&2
+    else
+        echo "# no peer limit/ipc.c found: pinned c_fifo_rtt and c_pipe1m_bw not measured" >&2
+    fi
+    [ -x "$W/fifo_bw" ] && cb "$W/fifo_bw"
+    for p in "0,0 1cpu" "0,1 2cpu"; do
+        if [ -x "$W/ipc" ]; then
+            cbp $p "$W/ipc" rtt fifo
+            cbp $p "$W/ipc" bw pipe1m
+        fi
+        [ -x "$W/fifo_bw" ] && cbp $p "$W/fifo_bw"
+    done
+} | tee "$W/floor.txt" >&2
+
 # ---- procwire
 LOAD_PW=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "# procwire: loadavg $LOAD_PW" >&2
 start=$SECONDS
 {
-    pw spawn phases rtt
-    pwp 0,0 1cpu rtt
-    pwp 0,1 2cpu rtt
-    pw pool cpu
+    if [ "$WHAT" = all ]; then
+        pw spawn methods phases rtt
+        pwp 0,0 1cpu rtt
+        pwp 0,1 2cpu rtt
+    fi
+    # transports: each its own JVM, so no other figure's threads or worker share the event loop
+    pw transports
+    pwp 0,0 1cpu transports
+    pwp 0,1 2cpu transports
+    if [ "$WHAT" = all ]; then
+        pw pool cpu
+    fi
 } | tee "$W/pw.txt" >&2
 echo "# procwire took $((SECONDS - start)) s" >&2
 
@@ -114,7 +164,7 @@ mkdir -p "$HERE/results"
     fi
     [ -n "$NOTE" ] && echo "$NOTE"
     echo
-    python3 "$HERE/table.py" "$W/peer.txt" "$W/pw.txt"
+    python3 "$HERE/table.py" "$W/peer.txt" "$W/floor.txt" "$W/pw.txt"
 } > "$W/table.txt"
 cat "$W/table.txt"
 {
@@ -122,6 +172,9 @@ cat "$W/table.txt"
     echo
     echo "# raw: procwire"
     grep -v '^$' "$W/pw.txt"
+    echo
+    echo "# raw: C floors measured by bench/run.sh (bench/limit)"
+    grep -v '^$' "$W/floor.txt"
     echo
     if [ -s "$W/peer-table.txt" ]; then
         echo "# peer suite ($PEER), its table"

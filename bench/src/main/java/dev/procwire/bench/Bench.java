@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * lines on stdout, as the peer scripts do.
  *
  * <pre>
- *   java -cp bench/target/classes:$(cat bench/target/classpath.txt) dev.procwire.bench.Bench [spawn] [phases] [rtt] [pool] [cpu]
+ *   java -cp bench/target/classes:$(cat bench/target/classpath.txt) dev.procwire.bench.Bench [spawn] [phases] [rtt] [pool] [cpu] [transports]
  * </pre>
  *
  * <ul>
@@ -43,6 +43,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code rtt}: {@code pw_apply_rtt} us, sequential Submit(Square, 7) -> Result over the pipes of one
  *       serving worker (internal API, callbacks on a direct executor), median of 10000 after 20000 warm-up (the JIT has compiled the path by then; Python has no JIT to wait for).
  *   <li>{@code pool}, {@code cpu}: the process-pool rows, see {@link PoolBench}.
+ *   <li>{@code transports}: round trip and 1 MiB throughput of each transport class (pipe, fifo,
+ *       uds; {@code -Dbench.transports=pipe,uds} picks some) against a child process, see
+ *       {@link TransportBench}. Not in the default set: {@code run.sh} asks for it.
  * </ul>
  *
  * Env {@code PIN=P,C}: this JVM (all its threads) is pinned to CPU P at start, so the worker it spawns
@@ -100,8 +103,11 @@ public final class Bench {
                     case "rtt" -> rtt(pin);
                     case "pool" -> PoolBench.pool();
                     case "cpu" -> PoolBench.cpu();
+                    case "transports" -> TransportBench.run(
+                            Arrays.asList(System.getProperty("bench.transports", "pipe,fifo,uds").split(",")), pin);
                     default -> {
-                        System.err.println("usage: Bench [spawn] [methods] [phases] [rtt] [pool] [cpu]   (env PIN=P,C pins parent/worker)");
+                        System.err.println("usage: Bench [spawn] [methods] [phases] [rtt] [pool] [cpu] [transports]"
+                                + "   (env PIN=P,C pins parent/worker)");
                         System.exit(2);
                     }
                 }
@@ -265,7 +271,7 @@ public final class Bench {
     }
 
     /** Pins every thread of process {@code pid} to {@code cpu}; new threads inherit it from their creator. */
-    private static void pinProcess(long pid, int cpu) throws IOException, InterruptedException {
+    static void pinProcess(long pid, int cpu) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("taskset", "-a", "-pc", Integer.toString(cpu), Long.toString(pid))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         if (p.waitFor() != 0) {

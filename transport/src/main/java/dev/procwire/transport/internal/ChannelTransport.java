@@ -109,7 +109,7 @@ public class ChannelTransport implements Transport {
         // Started: the channel has its event loop, though it may not be registered yet; this task
         // runs after the registration.
         channel.eventLoop().execute(() -> {
-            // An empty buffer written below the length prepender completes after every frame
+            // An empty buffer written below the frame encoder completes after every frame
             // queued before it is written; only then is the output closed.
             ChannelHandlerContext below = channel.pipeline().context(FramePipeline.FRAME_ENCODER);
             if (below == null) { // already closed (by the peer): its handlers are gone
