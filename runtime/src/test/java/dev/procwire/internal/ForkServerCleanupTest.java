@@ -18,26 +18,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Nothing is left behind when a runtime using a fork server is killed with SIGKILL. */
 @Timeout(120)
-class ForkServerCleanupTest {
-    private ForkServerTesting t;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        t = new ForkServerTesting();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        t.close();
-    }
-
+class ForkServerCleanupTest extends ForkServerTestBase {
     @Test
     void aRuntimeKilledWithSigkillLeavesNoServerWorkersOrFiles() throws Exception {
         Process runtime = new ProcessBuilder(SpawnStarter.javaOfThisJvm(), "-Dprocwire.forkserver.linger=5000",

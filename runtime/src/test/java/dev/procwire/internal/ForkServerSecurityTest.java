@@ -17,8 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,20 +26,8 @@ import org.junit.jupiter.api.Timeout;
  * skipped, saying so, when this JVM is not root.
  */
 @Timeout(120)
-class ForkServerSecurityTest {
+class ForkServerSecurityTest extends ForkServerTestBase {
     private static final int NOBODY = 65534;
-    private ForkServerTesting t;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        t = new ForkServerTesting();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        t.close();
-    }
-
     private static void assumeRootWithSetpriv() {
         assumeTrue(PeerAuthentication.currentUid() == 0, "needs root: a process of another user is run with setpriv");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "needs /usr/bin/setpriv to run as another user");

@@ -10,26 +10,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The forkserver start method with real processes: workers, exit codes, sharing, linger exit. */
 @Timeout(120)
-class ForkServerStarterTest {
-    private ForkServerTesting t;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        t = new ForkServerTesting();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        t.close();
-    }
-
+class ForkServerStarterTest extends ForkServerTestBase {
     @Test
     void aWorkerFromTheForkServerRunsATaskAndExitsWithCodeZero() throws Exception {
         ForkServerStarter s = t.starter();
