@@ -305,9 +305,8 @@ public class WorkerProcess {
 
     private void started(ProcwireRuntime rt, StartedWorker w, Submit submit) {
         worker = w;
-        if (!daemon) {
-            keepJvmAliveUntilExit(w.process());
-        }
+        // A non-daemon worker keeps the program alive as in Python: the runtime's exit hook joins
+        // it (Python's atexit does the same), so no thread per worker is needed for that.
         w.connection().request(id -> Frame.newBuilder().setSubmit(submit.toBuilder().setRequestId(id)).build())
                 .whenComplete((answer, error) -> {
                     if (answer != null && answer.hasResult()) {
@@ -353,19 +352,6 @@ public class WorkerProcess {
         if (why != null) {
             throw new IllegalArgumentException(what + " " + type.getName() + " " + why);
         }
-    }
-
-    /** Python keeps a program alive until its non-daemon children end; so does this thread. */
-    private void keepJvmAliveUntilExit(Process process) {
-        Thread t = new Thread(() -> {
-            try {
-                process.waitFor();
-            } catch (InterruptedException ignored) {
-                // the JVM is going down anyway
-            }
-        }, "procwire-join-" + name);
-        t.setDaemon(false);
-        t.start();
     }
 
     private void exited(ProcwireRuntime rt, StartedWorker w) {

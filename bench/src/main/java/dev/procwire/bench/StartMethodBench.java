@@ -15,16 +15,20 @@ import java.util.List;
  *
  * <ul>
  *   <li>{@code pw_<method>_ready[_min]} ms: {@code new WorkerProcess(Noop).start()} until it returns
- *       (the worker's handshake is done) on a runtime of that start method, median/min of 20 after 2
- *       warm-ups, with a pause before each start long enough for the method to have a worker ready
- *       again (its steady state under a request rate it can keep up with).
+ *       (the worker's handshake is done) on a runtime of that start method, median/min of 20 after 60
+ *       warm-up starts (the JIT has compiled the hand-out path by then, as for the round trips),
+ *       with a pause before each start long enough for the method to have a worker ready again
+ *       (its steady state under a request rate it can keep up with).
  *   <li>{@code pw_idle_rss} MiB: VmRSS of a pool worker that started and then idled for 2 s;
  *       {@code pw_idle_pss} MiB its proportional share (smaps_rollup), which counts shared pages
  *       (the CDS archive, libjvm) once across workers.
  * </ul>
  */
 final class StartMethodBench {
-    private static final long PAUSE_MILLIS = Long.getLong("bench.methods.pause", 600);
+    private static final long PAUSE_MILLIS = Long.getLong("bench.methods.pause", 400);
+    /** Starts before the timed ones, so the JIT has compiled the hand-out path (steady state, as for the round trips). */
+    private static final int WARMUP = Integer.getInteger("bench.methods.warmup", 60);
+    private static final long WARMUP_PAUSE_MILLIS = Long.getLong("bench.methods.warmupPause", 200);
 
     private StartMethodBench() {}
 
@@ -41,8 +45,8 @@ final class StartMethodBench {
         int runs = Integer.getInteger("bench.spawn.runs", 20);
         double[] ms = new double[runs];
         try (ProcwireRuntime rt = ProcwireRuntime.builder().startMethod(method).warmWorkers(1).build()) {
-            for (int i = -2; i < runs; i++) {
-                Thread.sleep(PAUSE_MILLIS);
+            for (int i = -WARMUP; i < runs; i++) {
+                Thread.sleep(i < 0 ? WARMUP_PAUSE_MILLIS : PAUSE_MILLIS);
                 long t0 = System.nanoTime();
                 WorkerProcess p = new WorkerProcess(Bench.Noop.class).setRuntime(rt);
                 p.start();

@@ -6,7 +6,8 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -30,7 +31,12 @@ public final class WarmStarter implements WorkerStarter {
     private final int size;
     private final LaunchSpec template;
     private final Deque<StartedWorker> idle = new ArrayDeque<>();
-    private final ExecutorService spawner = Executors.newSingleThreadExecutor(
+    /**
+     * A refill waits this long after a hand-out: a JVM starting on the other core while the
+     * handed-out worker gets its Welcome and first task would slow both down.
+     */
+    private static final long REFILL_DELAY_MILLIS = 20;
+    private final ScheduledExecutorService spawner = Executors.newSingleThreadScheduledExecutor(
             DaemonThreads.named("procwire-warm-spawner"));
     private int starting;
     private int failuresInARow;
@@ -58,7 +64,7 @@ public final class WarmStarter implements WorkerStarter {
             if (w != null) {
                 w.connection().assign(spec.name(), spec.maxConcurrentTasks(), spec.output(), spec.callbacks());
                 w.assignOutput(spec.name(), spec.output());
-                refill();
+                refillLater();
                 return w;
             }
         }
@@ -92,6 +98,14 @@ public final class WarmStarter implements WorkerStarter {
         }
         dead.forEach(WarmStarter::end);
         return found;
+    }
+
+    private void refillLater() {
+        try {
+            spawner.schedule(this::refill, REFILL_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // closed meanwhile: nothing to refill
+        }
     }
 
     /** Spawns workers in the background until {@code size} are idle or on their way. */
