@@ -33,11 +33,15 @@ public final class StderrCollector {
         this.stream = stream;
         this.name = workerName;
         this.listener = listener;
-        Thread t = new Thread(() -> pump(in, workerName),
-                "procwire-" + stream.name().toLowerCase(java.util.Locale.ROOT) + "-" + workerName);
-        t.setDaemon(true);
-        t.start();
+        READERS.execute(() -> pump(in, workerName));
     }
+
+    /**
+     * The threads that read workers' text streams, kept between workers: starting a thread costs
+     * a few hundred microseconds on small VMs, which every worker start would pay twice.
+     */
+    private static final java.util.concurrent.ExecutorService READERS =
+            java.util.concurrent.Executors.newCachedThreadPool(DaemonThreads.numbered("procwire-output"));
 
     /** From now on, lines are shown as {@code workerName}'s and go to {@code to} (a warm worker handed out). */
     public void assign(String workerName, OutputListener to) {
@@ -46,6 +50,7 @@ public final class StderrCollector {
     }
 
     private void pump(InputStream in, String workerName) {
+        Thread.currentThread().setName("procwire-" + stream.name().toLowerCase(java.util.Locale.ROOT) + "-" + workerName);
         OutputAssembler lines = new OutputAssembler(workerName, pid, stream, line -> {
             synchronized (tail) {
                 if (tail.size() == KEEP_LINES) {
