@@ -1,6 +1,7 @@
 package dev.procwire;
 
 import dev.procwire.internal.ExitCodes;
+import dev.procwire.proto.v1.Hello;
 import dev.procwire.internal.ForkServerStarter;
 import dev.procwire.internal.LaunchSpec;
 import dev.procwire.internal.SpawnStarter;
@@ -291,7 +292,11 @@ public final class ProcwireRuntime implements AutoCloseable {
             throw new IllegalStateException("this procwire runtime is closed; no new workers", e);
         }
         StartedWorker started = worker;
-        return worker.connection().ready()
+        CompletableFuture<Hello> ready = worker.connection().ready();
+        if (ready.isDone() && !ready.isCompletedExceptionally()) {
+            return CompletableFuture.completedFuture(started); // handed out ready (warm, fork server)
+        }
+        return ready
                 .orTimeout(handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .handleAsync((hello, e) -> {
                     if (e != null) {

@@ -44,6 +44,11 @@ public final class WorkerConnection implements Transport.Listener {
     private boolean holdWelcome;
     private Hello heldHello;
     private final CompletableFuture<Hello> helloArrived = new CompletableFuture<>();
+    /**
+     * Set while a worker is being handed out on the thread that asked for it: ready() then
+     * completes on that thread, which runs no I/O, instead of a hop to {@code callbacks}.
+     */
+    private boolean answerOnThisThread;
     private final CompletableFuture<Hello> ready = new CompletableFuture<>();
     private final CompletableFuture<Termination> closed = new CompletableFuture<>();
     private final Map<Long, CompletableFuture<Frame>> pending = new ConcurrentHashMap<>();
@@ -92,7 +97,12 @@ public final class WorkerConnection implements Transport.Listener {
      */
     public void start(Frame hello) {
         transport.start(this);
-        onFrame(hello);
+        answerOnThisThread = true; // the caller starts a worker; it may complete ready() itself
+        try {
+            onFrame(hello);
+        } finally {
+            answerOnThisThread = false;
+        }
     }
 
     /** The worker's Hello, once it was accepted and answered. */
@@ -225,8 +235,12 @@ public final class WorkerConnection implements Transport.Listener {
                 .setMaxFrameBytes(maxFrameBytes)
                 .setMaxConcurrentTasks(maxConcurrentTasks)
                 .addAllCapabilities(agreed)).build());
-        Executor c = callbacks;
-        c.execute(() -> ready.complete(hello));
+        if (answerOnThisThread) {
+            ready.complete(hello);
+        } else {
+            Executor c = callbacks;
+            c.execute(() -> ready.complete(hello));
+        }
     }
 
     /**
@@ -261,8 +275,15 @@ public final class WorkerConnection implements Transport.Listener {
             maxConcurrentTasks = maxConcurrent;
             output = listener;
             callbacks = futures;
+            answerOnThisThread = true;
         }
-        welcome(hello);
+        try {
+            welcome(hello);
+        } finally {
+            synchronized (this) {
+                answerOnThisThread = false;
+            }
+        }
     }
 
     private void refuse(ErrorCode code, String message) {
