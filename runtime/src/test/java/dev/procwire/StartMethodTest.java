@@ -101,6 +101,13 @@ class StartMethodTest {
             try (ProcessPool pool = ProcessPool.builder().processes(2).runtime(rt).build()) {
                 List<Integer> items = IntStream.range(0, 50).boxed().toList();
                 assertEquals(items, pool.map(PoolTestTasks.Echo.class, items, 1));
+                // The pool replaces a worker that died by asking the server again: that request
+                // must not wait on the thread that delivered the death (it once did, for 30 s).
+                TaskFuture<Void> dies = pool.applyAsync(Fixtures.Exits.class, 3);
+                java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                        () -> dies.get(20, java.util.concurrent.TimeUnit.SECONDS));
+                assertEquals(3, ((WorkerDiedException) e.getCause()).exitCode());
+                assertEquals(List.of(1, 2), pool.map(PoolTestTasks.Echo.class, List.of(1, 2)));
             }
             // a transport the server cannot hand over: spawned instead, and says so by being our child
             WorkerProcess viaFifo = rt.process(Fixtures.Hello.class, "fifo").setTransport(WorkerTransport.FIFO);

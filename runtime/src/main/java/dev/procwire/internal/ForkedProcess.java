@@ -29,20 +29,35 @@ final class ForkedProcess extends Process {
     private final CompletableFuture<Integer> status = new CompletableFuture<>();
     private final CompletableFuture<Process> exit = status.thenApply(s -> this);
 
+    /** How long after the worker is seen gone its exit is reported unknown if the server said nothing. */
+    private static final long REPORT_GRACE_MILLIS = 2_000;
+
     ForkedProcess(long pid) {
         this.pid = pid;
         this.handle = ProcessHandle.of(pid); // empty if gone already: the server's report still comes
+        // A safety net: should the server's exit report never come, the worker's end is still seen,
+        // so nothing waits on it forever (its status is then unknown).
+        handle.ifPresent(h -> h.onExit().thenRunAsync(() -> status.complete(UNKNOWN_STATUS),
+                CompletableFuture.delayedExecutor(REPORT_GRACE_MILLIS, TimeUnit.MILLISECONDS)));
     }
+
+    /**
+     * Where exits are reported: never the fork-server client's reader thread, which delivers the
+     * report. What waits on an exit (a pool replacing its worker) may ask that same server for a
+     * new worker and wait for the answer, which only the reader thread can read.
+     */
+    private static final java.util.concurrent.Executor EXITS =
+            java.util.concurrent.Executors.newCachedThreadPool(DaemonThreads.numbered("procwire-forked-exit"));
 
     /** The server's report: the worker exited with {@code exitStatus} (128 + n for signal n). */
     void exited(int exitStatus) {
-        status.complete(exitStatus);
+        EXITS.execute(() -> status.complete(exitStatus));
     }
 
     /** The server is gone: learn of the worker's end from the system, status unknown. */
     void serverLost() {
         if (handle.isEmpty()) {
-            status.complete(UNKNOWN_STATUS);
+            EXITS.execute(() -> status.complete(UNKNOWN_STATUS));
         } else {
             handle.get().onExit().thenRun(() -> status.complete(UNKNOWN_STATUS));
         }
