@@ -241,8 +241,15 @@ public final class ActorRef<M, R> {
      */
     private void failed(CompletableFuture<?> result, Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        if (cause instanceof WorkerDiedException || cause instanceof TransportException t
-                && t.kind() == Termination.Kind.FRAME_TOO_LARGE) {
+        if (cause instanceof WorkerDiedException died) {
+            // The worker is gone, so is the actor: messages from now on are refused as such,
+            // whichever of the worker's end and this failure was learned first.
+            end("actor " + id + " died with worker " + worker.name() + " (pid " + worker.pid() + "): "
+                    + ExitCodes.describe(died.exitCode()), died);
+            callbacks.execute(() -> result.completeExceptionally(cause));
+            return;
+        }
+        if (cause instanceof TransportException t && t.kind() == Termination.Kind.FRAME_TOO_LARGE) {
             callbacks.execute(() -> result.completeExceptionally(cause));
             return;
         }
