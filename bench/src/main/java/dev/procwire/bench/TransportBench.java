@@ -120,14 +120,8 @@ final class TransportBench {
     }
 
     /** {@code frame} with its varint32 length prefix, as every procwire stream carries it. */
-    static byte[] delimited(Frame frame) throws IOException {
-        int size = frame.getSerializedSize();
-        byte[] bytes = new byte[CodedOutputStream.computeUInt32SizeNoTag(size) + size];
-        CodedOutputStream coded = CodedOutputStream.newInstance(bytes);
-        coded.writeUInt32NoTag(size);
-        frame.writeTo(coded);
-        coded.checkNoSpaceLeft();
-        return bytes;
+    static byte[] delimited(Frame frame) {
+        return dev.procwire.transport.Frames.delimited(frame);
     }
 
     /** Receives on the event loop; what it does with a frame is switched per figure. */

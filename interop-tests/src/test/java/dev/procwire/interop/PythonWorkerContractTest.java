@@ -39,8 +39,6 @@ class PythonWorkerContractTest extends WorkerContract {
     }
 
     private static Map<String, String> environment() {
-        return Map.of("PYTHONPATH", PythonWorkers.pythonDir() + ":" + PythonWorkers.pythonDir().resolve("tests"),
-                "PYTHONDONTWRITEBYTECODE", "1",
-                "PROCWIRE_PYTHON_PROTO", PythonWorkers.generatedProtos().toString());
+        return PythonWorkers.moduleEnvironment();
     }
 }

@@ -33,12 +33,19 @@ final class PythonWorkers {
 
     /** The environment a runtime adds for a worker with this id and token. */
     static Map<String, String> environment(String workerId, String token, int maxFrameBytes) {
+        Map<String, String> env = new java.util.HashMap<>(moduleEnvironment());
+        env.putAll(Map.of(
+                "PROCWIRE_WORKER_ID", workerId,
+                "PROCWIRE_TOKEN", token,
+                "PROCWIRE_MAX_FRAME", Integer.toString(maxFrameBytes)));
+        return env;
+    }
+
+    /** What the worker needs to find its package, the test module and the generated protobuf code. */
+    static Map<String, String> moduleEnvironment() {
         return Map.of(
                 "PYTHONPATH", pythonDir() + ":" + pythonDir().resolve("tests"),
                 "PYTHONDONTWRITEBYTECODE", "1",
-                "PROCWIRE_PYTHON_PROTO", generatedProtos().toString(),
-                "PROCWIRE_WORKER_ID", workerId,
-                "PROCWIRE_TOKEN", token,
-                "PROCWIRE_MAX_FRAME", Integer.toString(maxFrameBytes));
+                "PROCWIRE_PYTHON_PROTO", generatedProtos().toString());
     }
 }

@@ -127,10 +127,7 @@ public final class ForkServerStarter implements WorkerStarter {
                     + spec.command() + "; use the spawn start method for it");
         }
         List<String> serverOptions = serverOptions();
-        List<String> keyed = new ArrayList<>(serverOptions);
-        keyed.add("--worker-options--");
-        keyed.addAll(workerJvmOptions);
-        String key = ForkServerFolder.key(javaExecutable, classpath, keyed);
+        String key = key(serverOptions);
         // The server gives every worker its configured options; the request carries what follows.
         List<String> own = spec.jvmOptions();
         if (own.size() >= workerJvmOptions.size() && own.subList(0, workerJvmOptions.size()).equals(workerJvmOptions)) {
@@ -160,6 +157,26 @@ public final class ForkServerStarter implements WorkerStarter {
             }
         }
         return started(spec, h);
+    }
+
+    private record Keyed(List<String> serverOptions, String key) {}
+
+    private volatile Keyed lastKey;
+
+    /**
+     * The configuration's key: a hash of the classpath and options, worked out again only when
+     * the passed system properties changed (it is on every start's path).
+     */
+    private String key(List<String> serverOptions) {
+        Keyed k = lastKey;
+        if (k == null || !k.serverOptions().equals(serverOptions)) {
+            List<String> keyed = new ArrayList<>(serverOptions);
+            keyed.add("--worker-options--");
+            keyed.addAll(workerJvmOptions);
+            k = new Keyed(serverOptions, ForkServerFolder.key(javaExecutable, classpath, keyed));
+            lastKey = k;
+        }
+        return k.key();
     }
 
     /** What went wrong with the last fork server this starter replaced, or null. */

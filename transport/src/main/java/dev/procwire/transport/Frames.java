@@ -3,7 +3,7 @@ package dev.procwire.transport;
 import dev.procwire.proto.v1.ErrorCode;
 import dev.procwire.proto.v1.Frame;
 
-/** Checks every transport applies to a decoded frame, in one place. */
+/** What every transport does with frames, in one place: checks on decoded frames, and encoding with the length prefix. */
 public final class Frames {
     private Frames() {}
 
@@ -29,5 +29,23 @@ public final class Frames {
             return "malformed frame: no body set";
         }
         return null;
+    }
+
+    /**
+     * {@code message} with its varint length prefix, in one array: what
+     * {@code writeDelimitedTo} writes, ready for a single write call.
+     */
+    public static byte[] delimited(com.google.protobuf.MessageLite message) {
+        int size = message.getSerializedSize(); // memoized by generated messages: callers may have asked already
+        byte[] bytes = new byte[com.google.protobuf.CodedOutputStream.computeUInt32SizeNoTag(size) + size];
+        com.google.protobuf.CodedOutputStream coded = com.google.protobuf.CodedOutputStream.newInstance(bytes);
+        try {
+            coded.writeUInt32NoTag(size);
+            message.writeTo(coded);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("writing to an array of the message's own size failed", e);
+        }
+        coded.checkNoSpaceLeft();
+        return bytes;
     }
 }

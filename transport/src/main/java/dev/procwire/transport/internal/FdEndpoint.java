@@ -1,6 +1,5 @@
 package dev.procwire.transport.internal;
 
-import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.MessageLite;
 import dev.procwire.transport.Termination;
 import dev.procwire.transport.TransportException;
@@ -204,12 +203,7 @@ public final class FdEndpoint implements AutoCloseable {
      * one {@link #write}; the caller checks its size first. Errors as for {@link #write}.
      */
     public void writeDelimited(MessageLite message) throws IOException {
-        int size = message.getSerializedSize();
-        byte[] bytes = new byte[CodedOutputStream.computeUInt32SizeNoTag(size) + size];
-        CodedOutputStream coded = CodedOutputStream.newInstance(bytes);
-        coded.writeUInt32NoTag(size);
-        message.writeTo(coded);
-        coded.checkNoSpaceLeft();
+        byte[] bytes = dev.procwire.transport.Frames.delimited(message);
         write(bytes, 0, bytes.length);
     }
 

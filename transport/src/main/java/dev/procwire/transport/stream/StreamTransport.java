@@ -1,6 +1,5 @@
 package dev.procwire.transport.stream;
 
-import com.google.protobuf.CodedOutputStream;
 import dev.procwire.proto.v1.ErrorCode;
 import dev.procwire.proto.v1.Frame;
 import dev.procwire.proto.v1.ProtocolError;
@@ -150,10 +149,7 @@ public final class StreamTransport implements Transport {
             throw new TransportException(Termination.Kind.FRAME_TOO_LARGE,
                     name + ": " + FrameLimits.tooLarge(size, maxFrameBytes) + "; frame not sent");
         }
-        byte[] bytes = new byte[CodedOutputStream.computeUInt32SizeNoTag(size) + size];
-        CodedOutputStream coded = CodedOutputStream.newInstance(bytes);
-        coded.writeUInt32NoTag(size);
-        frame.writeTo(coded);
+        byte[] bytes = Frames.delimited(frame);
         synchronized (writeLock) {
             if (outputClosed) {
                 throw new TransportException(Termination.Kind.LOCAL_SHUTDOWN, name + " is closed; frame not sent");
