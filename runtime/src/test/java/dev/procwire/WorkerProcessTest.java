@@ -296,7 +296,7 @@ class WorkerProcessTest {
         }
         try (ProcessPool pool = ProcessPool.builder().processes(1).runtime(RUNTIME).build()) {
             String names = pool.apply(CollectorNames.class, null);
-            assertTrue(names.contains("Copy"), "Serial GC by default: " + names);
+            assertTrue(names.contains("G1 Young Generation"), "G1 by default: " + names);
         }
     }
 

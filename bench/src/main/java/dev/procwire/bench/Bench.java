@@ -59,7 +59,8 @@ public final class Bench {
     private static final int RTT_ITERS = Integer.getInteger("bench.rtt.iters", 10000);
 
     /** Same as procwire's SpawnStarter.DEFAULT_JVM_OPTIONS (package-private there). */
-    private static final List<String> WORKER_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xshare:auto");
+    private static final List<String> WORKER_JVM_OPTIONS = List.of("-XX:+UseG1GC", "-XX:-UsePerfData", "-Xshare:auto",
+            "-XX:CompileThresholdScaling=5");
 
     private Bench() {}
 

@@ -2,6 +2,13 @@ package dev.procwire.internal;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,9 +28,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * archive is keyed by the JVM and the size and time of every jar, so a rebuilt jar gets a new
  * one, and lives in {@code $XDG_CACHE_HOME/procwire/cds} (default {@code ~/.cache}), not in the
  * temp folder. Only for a worker classpath made of jars (the JVM archives nothing from folders).
- * {@code -Dprocwire.cds=false} turns it off. Thread safe. Internal.
+ * {@code -Dprocwire.cds=false} turns it off. Each rebuild of a jar makes a new archive of about
+ * 3 MiB, so the folder is pruned whenever one is stored: archives unused for {@link #MAX_IDLE}
+ * go, and of the rest only the {@link #KEEP} most recently used stay (use refreshes an
+ * archive's modification time, at most once a day). Thread safe. Internal.
  */
 final class CdsArchive {
+    /** How many archives the cache folder keeps, the most recently used first. */
+    static final int KEEP = 8;
+    /** How long an archive may go unused before it is removed. */
+    static final Duration MAX_IDLE = Duration.ofDays(14);
     /** System property a dumping worker gets, so it gives the dump time before it halts. */
     static final String DUMPING_PROPERTY = "procwire.cds.dumping";
 
@@ -67,6 +81,7 @@ final class CdsArchive {
     /** The JVM options for the next worker, and what to do when it exits. */
     Use use() {
         if (Files.isReadable(archive)) {
+            markUsed(archive, Instant.now());
             return new Use(List.of("-XX:SharedArchiveFile=" + archive), null);
         }
         if (!dumping.compareAndSet(false, true)) {
@@ -101,6 +116,7 @@ final class CdsArchive {
             try {
                 if (status >= 0 && status < 128 && Files.size(dumpedTo) > 0) {
                     Files.move(dumpedTo, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    prune(archive.getParent(), Instant.now());
                 }
             } catch (IOException e) {
                 // no archive this time; the next worker tries again
@@ -112,6 +128,54 @@ final class CdsArchive {
                 }
                 dumping.set(false);
             }
+        }
+    }
+
+    /** Refreshes {@code archive}'s modification time if it is a day old: it was used. */
+    static void markUsed(Path archive, Instant now) {
+        try {
+            if (Files.getLastModifiedTime(archive).toInstant().isBefore(now.minus(Duration.ofDays(1)))) {
+                Files.setLastModifiedTime(archive, FileTime.from(now));
+            }
+        } catch (IOException e) {
+            // another user's archive, or just removed: pruning then goes by its old time
+        }
+    }
+
+    /**
+     * Removes from {@code folder} the archives unused for {@link #MAX_IDLE}, and all but the
+     * {@link #KEEP} most recently used of the rest; temp files of dumps go after a day.
+     */
+    static void prune(Path folder, Instant now) {
+        List<Path> archives = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                Instant modified = Files.getLastModifiedTime(entry).toInstant();
+                if (name.endsWith(".jsa")) {
+                    if (modified.isBefore(now.minus(MAX_IDLE))) {
+                        Files.deleteIfExists(entry);
+                    } else {
+                        archives.add(entry);
+                    }
+                } else if (name.endsWith(".tmp") && modified.isBefore(now.minus(Duration.ofDays(1)))) {
+                    Files.deleteIfExists(entry); // left by a worker killed while it dumped
+                }
+            }
+            archives.sort(Comparator.comparing(CdsArchive::modified).reversed());
+            for (Path old : archives.subList(Math.min(KEEP, archives.size()), archives.size())) {
+                Files.deleteIfExists(old);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // a cache: what is not removed now is removed at the next dump
+        }
+    }
+
+    private static Instant modified(Path file) {
+        try {
+            return Files.getLastModifiedTime(file).toInstant();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -60,6 +60,7 @@ final class JavaWorker implements Transport.Listener {
     private volatile int terminatingSignal;
     private volatile boolean shuttingDown;
     private final ActorHost actors;
+    private final long pid = ProcessHandle.current().pid();
 
     JavaWorker(StreamTransport transport, String workerId, String token, PrintStream diagnostics) {
         this.transport = transport;
@@ -83,17 +84,24 @@ final class JavaWorker implements Transport.Listener {
         }
     }
 
-    /** Runs the session; returns only by exiting the process. */
-    void serve() {
+    /**
+     * Readies what needs no protobuf class (see {@link ProtocolWarmup}): the handlers that turn
+     * SIGTERM, SIGINT and SIGHUP into an orderly exit, and the hook that sends the last word.
+     */
+    void prepare() {
         installSignalHandlers();
         Runtime.getRuntime().addShutdownHook(new Thread(this::lastWord, "procwire-exit-notice"));
+    }
+
+    /** Runs the session, after {@link #prepare()}; returns only by exiting the process. */
+    void serve() {
         transport.start(this);
         String[] versions = announcedVersions();
         send(Frame.newBuilder().setHello(Hello.newBuilder()
                 .setProtocolVersion(Integer.parseInt(versions[1]))
                 .setMinProtocolVersion(Integer.parseInt(versions[0]))
                 .setWorkerId(workerId)
-                .setPid(ProcessHandle.current().pid())
+                .setPid(pid)
                 .setLanguage("java")
                 .setRuntime(System.getProperty("java.vm.name") + " " + System.getProperty("java.version"))
                 .setAuthToken(com.google.protobuf.ByteString.copyFromUtf8(token == null ? "" : token))
@@ -128,7 +136,7 @@ final class JavaWorker implements Transport.Listener {
             switch (frame.getBodyCase()) {
                 case WELCOME -> {
                     welcome = frame.getWelcome();
-                    CurrentProcess.set(new ProcessInfo(welcome.getWorkerName(), ProcessHandle.current().pid(),
+                    CurrentProcess.set(new ProcessInfo(welcome.getWorkerName(), pid,
                             welcome.getRuntimePid()));
                     welcomed.countDown();
                 }

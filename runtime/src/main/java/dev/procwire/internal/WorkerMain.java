@@ -23,6 +23,7 @@ public final class WorkerMain {
     private WorkerMain() {}
 
     public static void main(String[] args) {
+        ProtocolWarmup warmup = ProtocolWarmup.begin();
         PrintStream diagnostics = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
         String workerId = System.getenv(Protocol.ENV_WORKER_ID);
         if (workerId == null || workerId.isEmpty()) {
@@ -49,10 +50,13 @@ public final class WorkerMain {
         ExecutorService threads = Executors.newCachedThreadPool(DaemonThreads.numbered("procwire-worker"));
         StreamTransport transport = new StreamTransport(new BufferedInputStream(streams.in(), 65536),
                 streams.out(), streams.description(), maxFrame, threads);
+        JavaWorker worker = new JavaWorker(transport, workerId, System.getenv(Protocol.ENV_TOKEN), diagnostics);
+        worker.prepare();
+        warmup.await(); // from here on, protobuf's classes may be used
         System.setOut(new PrintStream(new ForwardingOutputStream(transport, Output.Stream.STDOUT), true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(new ForwardingOutputStream(transport, Output.Stream.STDERR), true, StandardCharsets.UTF_8));
         dev.procwire.codec.JavaSerializationCodec.enableFromProperty();
-        new JavaWorker(transport, workerId, System.getenv(Protocol.ENV_TOKEN), diagnostics).serve();
+        worker.serve();
     }
 
     /**
