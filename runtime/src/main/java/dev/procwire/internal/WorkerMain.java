@@ -24,6 +24,7 @@ public final class WorkerMain {
 
     public static void main(String[] args) {
         ProtocolWarmup warmup = ProtocolWarmup.begin();
+        ProtocolWarmup.prepareCodingOnThisThread();
         PrintStream diagnostics = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
         String workerId = System.getenv(Protocol.ENV_WORKER_ID);
         if (workerId == null || workerId.isEmpty()) {
