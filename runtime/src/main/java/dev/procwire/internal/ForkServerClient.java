@@ -34,8 +34,20 @@ import org.newsclub.net.unix.FileDescriptorCast;
  */
 final class ForkServerClient {
     /** A worker handed over: its process and the runtime's ends of its stdin, stdout and stderr. */
-    record Handout(ForkedProcess process, String workerId, byte[] hello, FileDescriptor stdin,
-                   FileDescriptor stdout, FileDescriptor stderr) {}
+    /**
+     * A worker handed over. Its pipe ends come a little after the rest: the reader duplicates
+     * them while the requesting thread wakes up and reads the Hello.
+     */
+    record Handout(ForkedProcess process, String workerId, byte[] hello, CompletableFuture<FileDescriptor[]> ends) {
+        /** The worker's stdin, stdout and stderr ends, this process's own. */
+        FileDescriptor[] awaitEnds() throws IOException {
+            try {
+                return ends.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            }
+        }
+    }
 
     private final AFUNIXSocket socket;
     private final Path path;
@@ -216,6 +228,20 @@ final class ForkServerClient {
 
     private void worker(ForkServerMessages.Worker w) throws IOException {
         FileDescriptor[] received = socket.getReceivedFileDescriptors();
+        CompletableFuture<Handout> f = pending.remove(w.requestId());
+        if (received == null || received.length != ForkServerMessages.WORKER_DESCRIPTORS || f == null) {
+            closeAll(received); // unwanted (the request timed out) or malformed: the worker sees its input end
+            if (f != null) {
+                f.completeExceptionally(new ForkServerException(ForkServerException.Kind.FAILED, "the fork server (pid "
+                        + serverPid + ") sent worker " + w.pid() + " with " + (received == null ? 0 : received.length)
+                        + " descriptors, not " + ForkServerMessages.WORKER_DESCRIPTORS));
+            }
+            return;
+        }
+        ForkedProcess process = new ForkedProcess(w.pid());
+        processes.put(w.pid(), process); // before the answer: its exit report may come next
+        CompletableFuture<FileDescriptor[]> ends = new CompletableFuture<>();
+        f.complete(new Handout(process, w.workerId(), w.hello(), ends));
         FileDescriptor[] own = new FileDescriptor[received.length];
         try {
             for (int i = 0; i < received.length; i++) {
@@ -223,26 +249,25 @@ final class ForkServerClient {
                 // descriptors it received when the socket closes.
                 own[i] = FileDescriptorCast.duplicating(received[i]).getFileDescriptor();
             }
+            ends.complete(own);
+            process.watch();
+        } catch (IOException | RuntimeException e) {
+            closeAll(own);
+            ends.completeExceptionally(new IOException("cannot take over the pipe ends of worker " + w.pid()
+                    + " from the fork server: " + e.getMessage(), e));
         } finally {
-            for (FileDescriptor fd : received) {
-                closeQuietly(fd);
+            closeAll(received);
+        }
+    }
+
+    private static void closeAll(FileDescriptor[] fds) {
+        if (fds != null) {
+            for (FileDescriptor fd : fds) {
+                if (fd != null) {
+                    closeQuietly(fd);
+                }
             }
         }
-        CompletableFuture<Handout> f = pending.remove(w.requestId());
-        if (own.length != ForkServerMessages.WORKER_DESCRIPTORS || f == null) {
-            for (FileDescriptor fd : own) {
-                closeQuietly(fd); // unwanted (the request timed out) or malformed: the worker sees its input end
-            }
-            if (f != null) {
-                f.completeExceptionally(new ForkServerException(ForkServerException.Kind.FAILED, "the fork server (pid "
-                        + serverPid + ") sent worker " + w.pid() + " with " + own.length + " descriptors, not "
-                        + ForkServerMessages.WORKER_DESCRIPTORS));
-            }
-            return;
-        }
-        ForkedProcess process = new ForkedProcess(w.pid());
-        processes.put(w.pid(), process); // before the answer: its exit report may come next
-        f.complete(new Handout(process, w.workerId(), w.hello(), own[0], own[1], own[2]));
     }
 
     /**

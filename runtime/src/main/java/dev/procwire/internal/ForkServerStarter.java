@@ -4,6 +4,7 @@ import dev.procwire.codec.JavaSerializationCodec;
 import dev.procwire.proto.v1.Frame;
 import dev.procwire.transport.pipe.PipeTransport;
 import java.io.File;
+import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -56,9 +57,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ForkServerStarter implements WorkerStarter {
     private static final System.Logger LOG = System.getLogger(ForkServerStarter.class.getName());
-    /** The server's own JVM: small and quick to start; it runs no user code. */
+    /**
+     * The server's own JVM: small and quick to start; it runs no user code. Its request path runs
+     * once per worker, too seldom for default JIT thresholds: a hundredth of them compiles it
+     * (C1 only) after a few requests instead of leaving it interpreted for hundreds.
+     */
     static final List<String> SERVER_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xshare:auto",
-            "-XX:TieredStopAtLevel=1", "-Xmx128m");
+            "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.01", "-Xmx128m");
     /** System properties that change what workers are, passed to the server and part of its key. */
     private static final List<String> PASSED_PROPERTIES = List.of(JavaSerializationCodec.PROPERTY, "procwire.cds",
             "procwire.fullClasspath", ForkServerMain.READY_PROPERTY, ForkServerMain.LINGER_PROPERTY);
@@ -191,34 +196,49 @@ public final class ForkServerStarter implements WorkerStarter {
 
     private StartedWorker started(LaunchSpec spec, ForkServerClient.Handout h) throws IOException {
         ForkedProcess process = h.process();
+        Frame hello = null;
+        IOException unreadable = null;
+        if (h.hello().length > 0) {
+            try {
+                hello = Frame.parseFrom(h.hello()); // while the client's reader duplicates the pipe ends
+            } catch (IOException e) {
+                unreadable = new IOException("the fork server sent an unreadable Hello for worker pid " + process.pid()
+                        + ": " + e.getMessage(), e);
+            }
+        }
+        FileDescriptor[] ends;
+        try {
+            ends = h.awaitEnds();
+        } catch (IOException e) {
+            process.destroyForcibly();
+            throw e;
+        }
+        if (unreadable != null) {
+            ForkServerClient.closeQuietly(ends[0]);
+            ForkServerClient.closeQuietly(ends[1]);
+            ForkServerClient.closeQuietly(ends[2]);
+            process.destroyForcibly();
+            throw unreadable;
+        }
         String what = "pipe to worker " + spec.name() + " (pid " + process.pid() + ", from the fork server)";
         PipeTransport transport;
         try {
-            transport = PipeTransport.adopt(h.stdout(), h.stdin(), what, spec.maxFrameBytes());
+            transport = PipeTransport.adopt(ends[1], ends[0], what, spec.maxFrameBytes());
         } catch (IOException | RuntimeException e) {
-            ForkServerClient.closeQuietly(h.stderr());
+            ForkServerClient.closeQuietly(ends[2]);
             process.destroyForcibly();
             throw e;
         }
         WorkerConnection connection = new WorkerConnection(transport, h.workerId(), spec.name(),
                 spec.maxConcurrentTasks(), spec.maxFrameBytes(), spec.output(), spec.callbacks(), null);
-        if (h.hello().length > 0) {
-            Frame hello;
-            try {
-                hello = Frame.parseFrom(h.hello());
-            } catch (IOException e) {
-                transport.shutdownNow("bad Hello from the fork server");
-                process.destroyForcibly();
-                throw new IOException("the fork server sent an unreadable Hello for worker pid " + process.pid() + ": "
-                        + e.getMessage(), e);
-            }
+        if (hello != null) {
             connection.start(hello);
         } else {
             connection.start();
         }
         // After the Welcome went out: the worker gets on with it while this thread starts the
         // reader (a thread start, a few hundred us on a busy machine); its lines wait in the pipe.
-        StderrCollector stderr = new StderrCollector(new FileInputStream(h.stderr()), spec.name(), process.pid(),
+        StderrCollector stderr = new StderrCollector(new FileInputStream(ends[2]), spec.name(), process.pid(),
                 spec.output());
         return new StartedWorker(process, connection, stderr);
     }

@@ -32,11 +32,17 @@ final class ForkedProcess extends Process {
     /** How long after the worker is seen gone its exit is reported unknown if the server said nothing. */
     private static final long REPORT_GRACE_MILLIS = 2_000;
 
+    /** Call {@link #watch()} next, once the worker is handed to its user (it takes a thread). */
     ForkedProcess(long pid) {
         this.pid = pid;
         this.handle = ProcessHandle.of(pid); // empty if gone already: the server's report still comes
-        // A safety net: should the server's exit report never come, the worker's end is still seen,
-        // so nothing waits on it forever (its status is then unknown).
+    }
+
+    /**
+     * Sets the safety net: should the server's exit report never come, the worker's end is still
+     * seen, so nothing waits on it forever (its status is then unknown).
+     */
+    void watch() {
         handle.ifPresent(h -> h.onExit().thenRunAsync(() -> status.complete(UNKNOWN_STATUS),
                 CompletableFuture.delayedExecutor(REPORT_GRACE_MILLIS, TimeUnit.MILLISECONDS)));
     }

@@ -215,16 +215,38 @@ class ForkServerStarterTest extends ForkServerTestBase {
         StartedWorker w1 = t.start(s, "hang-1");
         ForkServerTesting.awaitReady(w1);
         long first = s.serverPid();
+        // The server leads an orphaned process group (setsid) with its workers: when one of them
+        // exits while the server is stopped, the kernel sends the group SIGHUP and SIGCONT (POSIX
+        // job control). Keep it stopped, as a hung server would stay.
+        java.util.concurrent.atomic.AtomicBoolean hanging = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread keepStopped = new Thread(() -> {
+            while (hanging.get()) {
+                try {
+                    if (!ForkServerTesting.procState(first).equals("T") && !ForkServerTesting.procState(first).equals("gone")) {
+                        ForkServerTesting.sendSignal(first, "STOP");
+                    }
+                    Thread.sleep(5);
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        }, "keep-server-stopped");
         ForkServerTesting.sendSignal(first, "STOP");
+        keepStopped.start();
         try {
             StartedWorker w2 = t.start(s, "hang-2");
             ForkServerTesting.awaitReady(w2);
-            assertNotEquals(first, s.serverPid());
+            assertNotEquals(first, s.serverPid(), () -> "w2 pid " + w2.process().pid() + " parent "
+                    + w2.process().toHandle().parent().map(ProcessHandle::pid) + ", first server " + first + " state "
+                    + ForkServerTesting.procState(first) + ", replacement: " + s.lastReplacement());
             String why = String.valueOf(s.lastReplacement());
             assertTrue(why.contains("pid " + first) && why.contains("3000 ms") && why.contains("hangs"), why);
+            hanging.set(false);
             ForkServerTesting.assertGone(first, Duration.ofSeconds(10));
             assertEquals(36, ForkServerTesting.square(w2, 6));
         } finally {
+            hanging.set(false);
+            keepStopped.join();
             ProcessHandle.of(first).ifPresent(ProcessHandle::destroyForcibly);
         }
     }
