@@ -155,7 +155,7 @@ public final class ProcwireRuntime implements AutoCloseable {
         private Duration handshakeTimeout = Duration.ofSeconds(30);
         private Duration terminateGrace = Duration.ofSeconds(2);
         private int maxFrameBytes = FrameLimits.DEFAULT_MAX_FRAME_BYTES;
-        private final List<String> jvmOptions = new ArrayList<>();
+        private final List<String> jvmOptions = jvmOptionsFromProperty();
         private String workerClasspath = System.getProperty("java.class.path");
         private WorkerTransport transport = transportFromProperty();
         private String startMethod = checkStartMethod(System.getProperty("procwire.startMethod", "spawn"));
@@ -232,7 +232,23 @@ public final class ProcwireRuntime implements AutoCloseable {
             return this;
         }
 
-        /** JVM options for every worker this runtime spawns, after procwire's defaults. */
+        /**
+         * The options of {@code -Dprocwire.jvmOptions} (separated by spaces), which every runtime
+         * starts with: a way to tune the workers of a program without changing it.
+         */
+        private static List<String> jvmOptionsFromProperty() {
+            List<String> options = new ArrayList<>();
+            String value = System.getProperty("procwire.jvmOptions", "").trim();
+            if (!value.isEmpty()) {
+                options.addAll(List.of(value.split("\\s+")));
+            }
+            return options;
+        }
+
+        /**
+         * JVM options for every worker this runtime spawns, after procwire's defaults (which they
+         * override) and after those of {@code -Dprocwire.jvmOptions}.
+         */
         public Builder jvmOptions(String... options) {
             this.jvmOptions.addAll(List.of(options));
             return this;
@@ -252,7 +268,7 @@ public final class ProcwireRuntime implements AutoCloseable {
 
     /** Starts {@code process}'s worker; the future completes when its handshake is done. */
     CompletableFuture<StartedWorker> launch(WorkerProcess process, WorkerSetup setup) {
-        return launch(process.getName(), 0, callbacks, setup)
+        return launch(process.getName(), 0, callbacks, setup, SpawnStarter.QUICK_START_OPTIONS)
                 .thenApply(w -> {
                     live.add(process);
                     return w;
@@ -274,18 +290,36 @@ public final class ProcwireRuntime implements AutoCloseable {
     public CompletableFuture<StartedWorker> launch(String name, int maxConcurrentTasks,
                                                    java.util.concurrent.Executor connectionCallbacks,
                                                    WorkerSetup setup) {
+        return launch(name, maxConcurrentTasks, connectionCallbacks, setup, List.of());
+    }
+
+    /**
+     * As {@link #launch(String, int, java.util.concurrent.Executor, WorkerSetup)}; a worker that is
+     * spawned now gets {@code spawnDefaults} first (see {@link SpawnStarter#QUICK_START_OPTIONS}),
+     * unless the options choose a collector.
+     */
+    private CompletableFuture<StartedWorker> launch(String name, int maxConcurrentTasks,
+                                                    java.util.concurrent.Executor connectionCallbacks,
+                                                    WorkerSetup setup, List<String> spawnDefaults) {
         if (closed.get()) {
             throw new IllegalStateException("this procwire runtime is closed; no new workers");
         }
         List<String> options = new ArrayList<>(jvmOptions);
         options.addAll(setup.jvmOptions());
         String id = name + "-" + UUID.randomUUID().toString().substring(0, 8);
+        WorkerTransport chosen = setup.transport() != null ? setup.transport() : transport;
         LaunchSpec spec = new LaunchSpec(id, name, options, setup.environment(), setup.directory(), maxConcurrentTasks,
-                maxFrameBytes, output, connectionCallbacks,
-                setup.transport() != null ? setup.transport() : transport, setup.command(), false);
+                maxFrameBytes, output, connectionCallbacks, chosen, setup.command(), false);
+        boolean served = starter != spawn && starter.serves(spec); // by a worker made ahead of demand
+        if (!served && spec.isJava() && !spawnDefaults.isEmpty() && !SpawnStarter.choosesCollector(options)) {
+            List<String> withDefaults = new ArrayList<>(spawnDefaults);
+            withDefaults.addAll(options);
+            spec = new LaunchSpec(id, name, withDefaults, setup.environment(), setup.directory(), maxConcurrentTasks,
+                    maxFrameBytes, output, connectionCallbacks, chosen, setup.command(), false);
+        }
         StartedWorker worker;
         try {
-            worker = (starter.serves(spec) ? starter : spawn).start(spec);
+            worker = (served ? starter : spawn).start(spec);
         } catch (IOException e) {
             throw new WorkerStartException("worker " + name + " could not be spawned: " + e.getMessage(), null, e);
         } catch (IllegalStateException e) {

@@ -296,8 +296,20 @@ class WorkerProcessTest {
         }
         try (ProcessPool pool = ProcessPool.builder().processes(1).runtime(RUNTIME).build()) {
             String names = pool.apply(CollectorNames.class, null);
-            assertTrue(names.contains("G1 Young Generation"), "G1 by default: " + names);
+            assertTrue(names.contains("Copy"), "Serial GC by default in pools: " + names);
         }
+    }
+
+    @Test
+    void aProcessStartedOnDemandGetsTheQuickStartCollectorUnlessItChoosesOne() throws Exception {
+        WorkerProcess quick = new WorkerProcess(CollectorNames.class).setRuntime(RUNTIME);
+        quick.start();
+        quick.join();
+        assertTrue(String.valueOf(quick.result()).contains("G1 Young Generation"), "G1 for a quick start: " + quick.result());
+        WorkerProcess chosen = new WorkerProcess(CollectorNames.class).setRuntime(RUNTIME).addJvmOptions("-XX:+UseSerialGC");
+        chosen.start();
+        chosen.join();
+        assertTrue(String.valueOf(chosen.result()).contains("Copy"), "the user's collector: " + chosen.result());
     }
 
     @Test

@@ -58,9 +58,9 @@ public final class Bench {
     private static final int RTT_WARMUP = Integer.getInteger("bench.rtt.warmup", 20000);
     private static final int RTT_ITERS = Integer.getInteger("bench.rtt.iters", 10000);
 
-    /** Same as procwire's SpawnStarter.DEFAULT_JVM_OPTIONS (package-private there). */
-    private static final List<String> WORKER_JVM_OPTIONS = List.of("-XX:+UseG1GC", "-XX:-UsePerfData", "-Xshare:auto",
-            "-XX:CompileThresholdScaling=5");
+    /** What a WorkerProcess's JVM gets: SpawnStarter's defaults (package-private there) and its quick-start options. */
+    private static final List<String> WORKER_JVM_OPTIONS = List.of("-XX:-UsePerfData", "-Xshare:auto",
+            "-XX:+UseG1GC", "-XX:CompileThresholdScaling=5");
 
     private Bench() {}
 
@@ -173,7 +173,10 @@ public final class Bench {
         }
         for (int i = -SPAWN_WARMUP; i < SPAWN_RUNS; i++) {
             long t0 = System.nanoTime();
-            StartedWorker w = new SpawnStarter().start(spec("bench-phases-" + i, Runnable::run));
+            // As a WorkerProcess is spawned: with the quick-start options.
+            StartedWorker w = new SpawnStarter().start(new LaunchSpec("bench-phases-" + i, "bench-phases-" + i,
+                    SpawnStarter.QUICK_START_OPTIONS, Map.of(), null, FrameLimits.DEFAULT_MAX_FRAME_BYTES,
+                    OutputListener.discard(), Runnable::run));
             long t1 = System.nanoTime();
             awaitReady(w);
             long t2 = System.nanoTime();

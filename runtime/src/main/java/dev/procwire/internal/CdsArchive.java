@@ -108,6 +108,11 @@ final class CdsArchive {
             this.dumpedTo = dumpedTo;
         }
 
+        /** Whether this worker writes the archive. */
+        boolean dumps() {
+            return dumpedTo != null;
+        }
+
         /** After the worker exited: keep a complete dump, drop anything else. */
         void exited(int status) {
             if (dumpedTo == null) {

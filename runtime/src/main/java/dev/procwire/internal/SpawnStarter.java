@@ -30,24 +30,31 @@ public final class SpawnStarter implements WorkerStarter {
             "-XX:+DisplayVMOutputToStderr",
             "-XX:-UsePerfData",      // no hsperfdata file in /tmp per worker
             "-Xshare:auto",          // the JDK's class-data archive when it has one
-            // JIT compiler threads start compiling start-up code at once and take the cores the
-            // worker's own start-up runs on (~10 ms of a ~75 ms start on 2 cores); compiling a
-            // little later costs a long-running task only its first milliseconds.
-            "-XX:CompileThresholdScaling=5",
             // The JVM's own log (warnings, -Xlog, -verbose) goes to stdout by default, which is
             // the protocol stream here: send all of it to stderr instead.
             "-Xlog:disable",
             "-Xlog:all=warning:stderr:uptime,level,tags");
 
     /**
-     * G1, named even where the JVM would pick it: only with G1 does the JVM map the archived
-     * module graph and heap objects of its class-data archives, about 10 ms of every start (with
-     * Serial it builds them anew). Left out when the user picks a collector.
+     * Serial: one GC thread, the smallest footprint, and in pools of small workers the most
+     * tasks per CPU second (a map of tiny tasks here: 0.4 us of worker CPU a task, against 1.3
+     * with G1). Left out when the options pick a collector.
      */
-    static final String DEFAULT_GC = "-XX:+UseG1GC";
+    static final String DEFAULT_GC = "-XX:+UseSerialGC";
+
+    /**
+     * What a worker that runs one target gets first ({@code WorkerProcess}, spawned on demand),
+     * where start-up is most of its life and its caller waits for it; not pool workers, which
+     * live long. G1: only with G1 does the JVM map the archived module graph and heap objects
+     * of its class-data archives, about 10 ms of every start (Serial builds them anew). JIT
+     * thresholds x5: compiler threads start on start-up code at once and take the cores the
+     * worker's own start-up runs on (~8 ms of a ~70 ms start on 2 cores); a long task is
+     * compiled a few milliseconds later. Both are left out when the options pick a collector.
+     */
+    public static final List<String> QUICK_START_OPTIONS = List.of("-XX:+UseG1GC", "-XX:CompileThresholdScaling=5");
 
     /** Whether {@code options} choose a garbage collector ({@code -XX:+Use...GC}). */
-    static boolean choosesCollector(List<String> options) {
+    public static boolean choosesCollector(List<String> options) {
         return options.stream().anyMatch(o -> o.startsWith("-XX:+Use") && o.endsWith("GC"));
     }
 
@@ -226,7 +233,10 @@ public final class SpawnStarter implements WorkerStarter {
         command.add(javaExecutable);
         command.addAll(DEFAULT_JVM_OPTIONS);
         if (!choosesCollector(spec.jvmOptions())) {
-            command.add(DEFAULT_GC); // two would stop the JVM ("Multiple garbage collectors selected")
+            // Two would stop the JVM ("Multiple garbage collectors selected"). A worker writing
+            // the class-data archive writes it under G1, so that it keeps the module graph for
+            // the workers that start with G1 (an archive written under Serial lacks it).
+            command.add(cds != null && cds.dumps() ? "-XX:+UseG1GC" : DEFAULT_GC);
         }
         if (cds != null) {
             command.addAll(cds.jvmOptions);
