@@ -2,12 +2,14 @@ package dev.procwire;
 
 import dev.procwire.codec.Codecs;
 import dev.procwire.codec.ValueCodec;
+import dev.procwire.internal.BatchColumns;
 import dev.procwire.internal.PoolCore;
 import dev.procwire.internal.ProcessFields;
 import dev.procwire.internal.Protocol;
 import dev.procwire.internal.WorkerSetup;
 import dev.procwire.proto.v1.Batch;
 import dev.procwire.proto.v1.BatchResult;
+import dev.procwire.proto.v1.Column;
 import dev.procwire.proto.v1.Outcome;
 import dev.procwire.proto.v1.Payload;
 import java.nio.file.Path;
@@ -54,17 +56,18 @@ public final class ProcessPool implements AutoCloseable {
     private final PoolCore core;
     private final ProcwireRuntime runtime;
     private final Duration taskTimeout;
-    private final int window;
+    /** Whether the workers are procwire's Java workers, which read batch columns. */
+    private final boolean columns;
     /** What the runtime holds to terminate this pool when it closes: one object, so disown finds it. */
     private final AutoCloseable owner = this::terminate;
 
     private ProcessPool(Builder b) {
         this.runtime = b.runtime != null ? b.runtime : ProcwireRuntime.defaultRuntime();
         this.taskTimeout = b.taskTimeout;
+        this.columns = b.command.isEmpty();
         this.core = new PoolCore(runtime, new PoolCore.Config(b.namePrefix, b.processes, b.maxTasksPerChild,
                 b.prefetch, b.initializer, b.initArgument, b.retryAttempts, b.taskTimeout, b.cancelGrace,
                 new WorkerSetup(b.jvmOptions, b.environment, b.directory, b.transport, b.command)));
-        this.window = Math.max(4, b.processes * b.prefetch * 2);
         runtime.own(owner);
         core.terminated().thenRun(() -> runtime.disown(owner));
     }
@@ -87,7 +90,7 @@ public final class ProcessPool implements AutoCloseable {
     public static final class Builder {
         private int processes = Runtime.getRuntime().availableProcessors();
         private int maxTasksPerChild;
-        private int prefetch = 2;
+        private int prefetch = 0;
         private String initializer;
         private Payload initArgument = Payload.getDefaultInstance();
         private int retryAttempts;
@@ -162,7 +165,12 @@ public final class ProcessPool implements AutoCloseable {
             return this;
         }
 
-        /** Tasks a worker holds at once: one runs, the rest wait in the worker. Default 2. */
+        /**
+         * Tasks a worker holds at once: one runs, the rest wait in the worker. By default it
+         * adapts to the tasks: about a millisecond of work by their recent service time, from 2
+         * (long tasks: one runs, one waits) to 64 (tiny ones stream without waiting for answers).
+         * A fixed number here turns that off; 1 means no task ever waits behind another.
+         */
         public Builder prefetch(int prefetch) {
             if (prefetch < 1) {
                 throw new IllegalArgumentException("prefetch must be at least 1, got " + prefetch);
@@ -327,17 +335,22 @@ public final class ProcessPool implements AutoCloseable {
         if (chunksize < 0) {
             throw new IllegalArgumentException("chunksize must be 0 (Python's heuristic) or positive, got " + chunksize);
         }
-        List<Payload> args = encodeAll(items);
-        int size = chunksize > 0 ? chunksize : defaultChunksize(args.size());
-        List<Chunk<R>> chunks = new ArrayList<>();
-        for (int i = 0; i < args.size(); i += size) {
-            chunks.add(submitChunk(function, args.subList(i, Math.min(args.size(), i + size)), idempotent));
+        List<Object> all = new ArrayList<>();
+        items.forEach(all::add);
+        int size = chunksize > 0 ? chunksize : defaultChunksize(all.size());
+        List<ChunkArguments> encoded = new ArrayList<>(); // all of them before any is sent: a bad item sends nothing
+        for (int i = 0; i < all.size(); i += size) {
+            encoded.add(encodeChunk(all.subList(i, Math.min(all.size(), i + size))));
         }
-        CompletableFuture<?>[] all = chunks.stream().map(c -> c.job.answer).toArray(CompletableFuture[]::new);
+        List<Chunk<R>> chunks = new ArrayList<>(encoded.size());
+        for (ChunkArguments arguments : encoded) {
+            chunks.add(submitChunk(function, arguments, idempotent));
+        }
+        CompletableFuture<?>[] answers = chunks.stream().map(c -> c.job.answer).toArray(CompletableFuture[]::new);
         TaskFuture<List<R>> result = new TaskFuture<>(core, chunks.stream().map(c -> c.job).toList());
-        CompletableFuture.allOf(all).whenCompleteAsync((v, e) -> {
+        CompletableFuture.allOf(answers).whenCompleteAsync((v, e) -> {
             try {
-                List<R> out = new ArrayList<>(args.size());
+                List<R> out = new ArrayList<>(all.size());
                 for (Chunk<R> c : chunks) {
                     for (Outcome<R> o : c.outcomes()) {
                         out.add(o.get());
@@ -568,12 +581,37 @@ public final class ProcessPool implements AutoCloseable {
         return items / per + (items % per == 0 ? 0 : 1);
     }
 
-    private static List<Payload> encodeAll(Iterable<?> items) {
-        List<Payload> out = new ArrayList<>();
+    private static List<Payload> encodeAll(List<?> items) {
+        List<Payload> out = new ArrayList<>(items.size());
         for (Object item : items) {
             out.add(Codecs.encode(item));
         }
         return out;
+    }
+
+    /**
+     * A chunk's arguments, encoded: as a column when there are several, they allow one and the
+     * pool's workers are procwire's Java workers (which read columns: PROTOCOL.md §5.2), else as
+     * a Payload each. {@code items} stays for a worker that turns out not to read columns.
+     */
+    private record ChunkArguments(List<?> items, Column column, List<Payload> payloads) {
+        int size() {
+            return items.size();
+        }
+    }
+
+    private ChunkArguments encodeChunk(List<?> items) {
+        if (items.size() > 1 && columns) {
+            Column column = BatchColumns.encode(items);
+            if (column != null) {
+                return new ChunkArguments(items, column, null);
+            }
+        }
+        return new ChunkArguments(items, null, encodeAll(items));
+    }
+
+    private static Payload batchPayload(Batch batch) {
+        return Payload.newBuilder().setContentType(Protocol.BATCH_TYPE).setData(batch.toByteString()).build();
     }
 
     private PoolCore.Job submitOne(String function, Object argument, boolean idempotent) {
@@ -667,7 +705,20 @@ public final class ProcessPool implements AutoCloseable {
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
                 throw new ProcwireException("a worker sent a bad batch result: " + e.getMessage(), e);
             }
-            List<Outcome<R>> out = new ArrayList<>(batch.getOutcomesCount());
+            int count = batch.hasColumn() ? BatchColumns.size(batch.getColumn()) : batch.getOutcomesCount();
+            if (count != size) {
+                throw new ProcwireException("a worker answered a batch of " + size + " arguments with " + count
+                        + " results");
+            }
+            List<Outcome<R>> out = new ArrayList<>(size);
+            if (batch.hasColumn()) {
+                for (Object value : BatchColumns.decode(batch.getColumn())) {
+                    @SuppressWarnings("unchecked")
+                    R r = (R) value;
+                    out.add(new Outcome<>(r, null));
+                }
+                return out;
+            }
             for (dev.procwire.proto.v1.Outcome o : batch.getOutcomesList()) {
                 out.add(o.hasError() ? new Outcome<>(null, new RemoteException(o.getError()))
                         : new Outcome<>(decode(o.getValue()), null));
@@ -677,14 +728,20 @@ public final class ProcessPool implements AutoCloseable {
     }
 
 
-    private <R> Chunk<R> submitChunk(String function, List<Payload> args, boolean idempotent) {
+    private <R> Chunk<R> submitChunk(String function, ChunkArguments args, boolean idempotent) {
         PoolCore.Job job;
-        if (args.size() == 1) {
-            job = new PoolCore.Job(function, args.get(0), idempotent, taskTimeout);
+        if (args.column() != null) {
+            job = new PoolCore.Job(Protocol.BATCH_FUNCTION,
+                    batchPayload(Batch.newBuilder().setFunction(function).setColumn(args.column()).build()),
+                    idempotent, taskTimeout);
+            job.withoutColumns(() -> batchPayload(Batch.newBuilder().setFunction(function)
+                    .addAllArguments(encodeAll(args.items())).build()));
+        } else if (args.size() == 1) {
+            job = new PoolCore.Job(function, args.payloads().get(0), idempotent, taskTimeout);
         } else {
-            Batch batch = Batch.newBuilder().setFunction(function).addAllArguments(args).build();
-            job = new PoolCore.Job(Protocol.BATCH_FUNCTION, Payload.newBuilder().setContentType(Protocol.BATCH_TYPE)
-                    .setData(batch.toByteString()).build(), idempotent, taskTimeout);
+            job = new PoolCore.Job(Protocol.BATCH_FUNCTION,
+                    batchPayload(Batch.newBuilder().setFunction(function).addAllArguments(args.payloads()).build()),
+                    idempotent, taskTimeout);
         }
         core.submit(job);
         return new Chunk<>(job, args.size());
@@ -721,11 +778,15 @@ public final class ProcessPool implements AutoCloseable {
         }
 
         private void fill() {
+            // Chunks in flight: enough to keep every worker's prefetch full twice over, bounded so
+            // that an endless input runs in bounded memory.
+            int window = Math.max(4, core.processes() * core.prefetch() * 2);
             while (refused == null && inFlight.size() < window && source.hasNext()) {
-                List<Payload> args = new ArrayList<>(chunksize);
-                while (args.size() < chunksize && source.hasNext()) {
-                    args.add(Codecs.encode(source.next()));
+                List<Object> items = new ArrayList<>(chunksize);
+                while (items.size() < chunksize && source.hasNext()) {
+                    items.add(source.next());
                 }
+                ChunkArguments args = encodeChunk(items);
                 Chunk<R> chunk;
                 try {
                     chunk = submitChunk(function, args, idempotent);

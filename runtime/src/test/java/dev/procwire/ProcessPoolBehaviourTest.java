@@ -101,7 +101,8 @@ class ProcessPoolBehaviourTest {
                 AtomicLong pulled = new AtomicLong();
                 Iterator<Integer> endless = Stream.iterate(0, i -> i + 1).peek(i -> pulled.incrementAndGet()).iterator();
                 Iterator<Integer> results = p.imap(Echo.class, () -> endless, chunksize);
-                long bound = 64L * chunksize; // the in-flight window, with room to spare
+                // The in-flight window: twice each worker's prefetch, which adapts up to 64.
+                long bound = 2L * 2 * 64 * chunksize + chunksize;
                 assertTrue(pulled.get() <= bound, "pulled " + pulled.get() + " before the first next()");
                 for (int consumed = 0; consumed < 10_000; ) {
                     assertEquals(consumed, results.next());

@@ -33,6 +33,19 @@ public final class Codecs {
         return codec.encode(value);
     }
 
+    /**
+     * Whether {@code value} would be encoded by a built-in codec: no registered codec claims it.
+     * A compact encoding of built-in values may then stand for their Payloads.
+     */
+    public static boolean builtInEncodes(Object value) {
+        for (PayloadCodec c : REGISTERED) {
+            if (c.canEncode(value)) {
+                return false;
+            }
+        }
+        return ValueCodec.INSTANCE.canEncode(value);
+    }
+
     /** Why {@code value} cannot be encoded, or {@code null} if some codec can encode it. */
     public static String canEncode(Object value) {
         return first(c -> c.canEncode(value)) != null ? null : ValueCodec.whyNot(value, 0);

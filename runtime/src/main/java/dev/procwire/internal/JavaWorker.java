@@ -25,6 +25,7 @@ import dev.procwire.transport.stream.StreamTransport;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -53,14 +54,17 @@ final class JavaWorker implements Transport.Listener {
     private int active;
     private final Targets targets;
     private final AtomicBoolean noticeSent = new AtomicBoolean();
-    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
-            DaemonThreads.named("procwire-deadlines"));
+    /** Deadlines' timer, made at the first task with a deadline: most workers never need it. */
+    private static final class Deadlines {
+        static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(
+                DaemonThreads.named("procwire-deadlines"));
+    }
     private volatile Welcome welcome;
     private final String token;
     private volatile int terminatingSignal;
     private volatile boolean shuttingDown;
     private final ActorHost actors;
-    private final long pid = ProcessHandle.current().pid();
+    private final long pid = CurrentProcess.pid();
 
     JavaWorker(StreamTransport transport, String workerId, String token, PrintStream diagnostics) {
         this.transport = transport;
@@ -107,7 +111,8 @@ final class JavaWorker implements Transport.Listener {
                 .setAuthToken(com.google.protobuf.ByteString.copyFromUtf8(token == null ? "" : token))
                 .addCapabilities("cancel")
                 .addCapabilities("heartbeat")
-                .addCapabilities(ActorHost.CAPABILITY)).build());
+                .addCapabilities(ActorHost.CAPABILITY)
+                .addCapabilities(BatchColumns.CAPABILITY)).build());
         try {
             if (WELCOME_TIMEOUT_MILLIS == 0) {
                 welcomed.await(); // a worker started ahead of demand: its input's end still ends it
@@ -222,7 +227,7 @@ final class JavaWorker implements Transport.Listener {
         Running r = new Running(submit);
         running.put(submit.getRequestId(), r);
         if (submit.getDeadlineMillis() > 0) {
-            timers.schedule(() -> r.end(ErrorCode.DEADLINE_EXCEEDED, true), submit.getDeadlineMillis(), TimeUnit.MILLISECONDS);
+            Deadlines.TIMER.schedule(() -> r.end(ErrorCode.DEADLINE_EXCEEDED, true), submit.getDeadlineMillis(), TimeUnit.MILLISECONDS);
         }
         synchronized (queue) {
             int max = welcome.getMaxConcurrentTasks();
@@ -324,19 +329,66 @@ final class JavaWorker implements Transport.Listener {
         }
         Targets.Invoker invoker = targets.resolve(batch.getFunction());
         BatchResult.Builder result = BatchResult.newBuilder();
-        for (Payload argument : batch.getArgumentsList()) {
+        if (batch.hasColumn()) {
+            columnBatch(r, invoker, BatchColumns.decode(batch.getColumn()), result);
+        } else {
+            for (Payload argument : batch.getArgumentsList()) {
+                if (r.endedBy != null) {
+                    throw new InterruptedException("batch ended early");
+                }
+                Outcome.Builder outcome = Outcome.newBuilder();
+                try {
+                    outcome.setValue(encode(invoker.call(argument)));
+                } catch (Throwable e) {
+                    outcome.setError(errorOf(e));
+                }
+                result.addOutcomes(outcome);
+            }
+        }
+        return Payload.newBuilder().setContentType(BATCH_RESULT_TYPE).setData(result.build().toByteString()).build();
+    }
+
+    /**
+     * A batch whose arguments came as a column: answered with a column too when every call
+     * succeeded with a value of one column kind, else with an outcome per call.
+     */
+    private void columnBatch(Running r, Targets.Invoker invoker, List<Object> arguments, BatchResult.Builder result)
+            throws InterruptedException {
+        Object[] values = new Object[arguments.size()];
+        Throwable[] errors = null;
+        for (int i = 0; i < values.length; i++) {
             if (r.endedBy != null) {
                 throw new InterruptedException("batch ended early");
             }
-            Outcome.Builder outcome = Outcome.newBuilder();
             try {
-                outcome.setValue(encode(invoker.call(argument)));
+                values[i] = invoker.apply(arguments.get(i));
             } catch (Throwable e) {
-                outcome.setError(errorOf(e));
+                if (errors == null) {
+                    errors = new Throwable[values.length];
+                }
+                errors[i] = e;
+            }
+        }
+        if (errors == null) {
+            dev.procwire.proto.v1.Column column = BatchColumns.encode(java.util.Arrays.asList(values));
+            if (column != null) {
+                result.setColumn(column);
+                return;
+            }
+        }
+        for (int i = 0; i < values.length; i++) {
+            Outcome.Builder outcome = Outcome.newBuilder();
+            if (errors != null && errors[i] != null) {
+                outcome.setError(errorOf(errors[i]));
+            } else {
+                try {
+                    outcome.setValue(encode(values[i]));
+                } catch (Throwable e) {
+                    outcome.setError(errorOf(e));
+                }
             }
             result.addOutcomes(outcome);
         }
-        return Payload.newBuilder().setContentType(BATCH_RESULT_TYPE).setData(result.build().toByteString()).build();
     }
 
     private RemoteError errorOf(Throwable e) {

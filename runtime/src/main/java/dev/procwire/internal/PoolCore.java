@@ -27,7 +27,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The engine of a process pool: a queue of tasks, a set of serving workers, and the rules that
  * keep it going. Each worker runs one task at a time and holds at most {@code prefetch} (so the
- * next task is there when one ends). A worker that dies fails only the task it was running —
+ * next task is there when one ends); with prefetch 0 (adaptive) it holds about
+ * {@link #QUEUED_WORK_NANOS} of work by the tasks' recent service time, between
+ * {@link #MIN_PREFETCH} and {@link #MAX_PREFETCH} tasks: tiny tasks then stream instead of
+ * waiting a round trip each, and a long task keeps at most one other waiting behind it. A worker that dies fails only the task it was running —
  * tasks queued behind it had not started and go back to the queue — and is replaced; so is a
  * worker that reached its task limit. All state is guarded by this object's lock; futures
  * complete outside it. Internal.
@@ -46,11 +49,17 @@ public final class PoolCore {
                 throw new IllegalArgumentException("maxTasksPerChild must be 0 (no limit) or positive, got "
                         + maxTasksPerChild);
             }
-            if (prefetch < 1) {
-                throw new IllegalArgumentException("prefetch must be at least 1, got " + prefetch);
+            if (prefetch < 0) {
+                throw new IllegalArgumentException("prefetch must be 0 (adaptive) or positive, got " + prefetch);
             }
         }
     }
+
+    /** Work an adaptive pool queues in each worker, by the tasks' recent service time. */
+    static final long QUEUED_WORK_NANOS = 1_000_000;
+    /** Tasks an adaptive pool lets a worker hold at least (one runs, one waits) and at most. */
+    static final int MIN_PREFETCH = 2;
+    static final int MAX_PREFETCH = 64;
 
     /** One task: what to run, and its answer (the Result's value payload). */
     public static final class Job {
@@ -63,8 +72,18 @@ public final class PoolCore {
         int attempts;
         Slot slot;
         long requestId;
+        long sentAt;
         boolean cancelled;
         boolean timedOut;
+        java.util.function.Supplier<Payload> withoutColumns;
+
+        /**
+         * For a batch sent as a column: how to make it without one, for a worker that did not
+         * offer {@link BatchColumns#CAPABILITY}.
+         */
+        public void withoutColumns(java.util.function.Supplier<Payload> plain) {
+            this.withoutColumns = plain;
+        }
 
         public Job(String function, Payload argument, boolean idempotent, Duration timeout) {
             this.function = function;
@@ -88,13 +107,14 @@ public final class PoolCore {
         int seenDead;
         int lent; // things (actors) hosted by this worker, see pickWorker
         CompletableFuture<Integer> exitCode;
+        long lastAnswerAt;
 
         Slot(String name) {
             this.name = name;
         }
 
         boolean accepts() {
-            return ready && !retiring && !ended && inFlight.size() < config.prefetch()
+            return ready && !retiring && !ended && inFlight.size() < prefetch()
                     && (config.maxTasksPerChild() == 0 || sent < config.maxTasksPerChild());
         }
     }
@@ -113,6 +133,8 @@ public final class PoolCore {
     private final ArrayDeque<CompletableFuture<WorkerHandle>> workerWaiters = new ArrayDeque<>();
     private State state = State.RUNNING;
     private int startFailures;
+    /** Recent service time of a task, nanoseconds, a moving average; 0 before the first answer. */
+    private long serviceNanos;
 
     public PoolCore(ProcwireRuntime runtime, Config config) {
         this.runtime = runtime;
@@ -138,6 +160,17 @@ public final class PoolCore {
             }
         }
         dead.forEach(this::exited);
+    }
+
+    /** Tasks a worker may hold now: the configured prefetch, or the adaptive one. */
+    public synchronized int prefetch() {
+        if (config.prefetch() > 0) {
+            return config.prefetch();
+        }
+        if (serviceNanos == 0) {
+            return MIN_PREFETCH;
+        }
+        return (int) Math.max(MIN_PREFETCH, Math.min(MAX_PREFETCH, QUEUED_WORK_NANOS / serviceNanos));
     }
 
     /** The number of worker processes the pool keeps. */
@@ -352,8 +385,13 @@ public final class PoolCore {
         if (state != State.RUNNING) {
             return;
         }
-        long live = slots.stream().filter(s -> !s.retiring && !s.ended).count();
-        for (long i = live; i < config.processes(); i++) {
+        int live = 0; // on every submit: a loop, not a stream
+        for (Slot s : slots) {
+            if (!s.retiring && !s.ended) {
+                live++;
+            }
+        }
+        for (int i = live; i < config.processes(); i++) {
             spawn();
         }
     }
@@ -478,10 +516,16 @@ public final class PoolCore {
                 send(slot, queue.pollFirst(), after);
             }
         }
-        for (Slot slot : slots) {
-            while (slot.accepts() && !queue.isEmpty()
-                    && (queue.peekFirst().timeout == null || slot.inFlight.isEmpty())) {
-                send(slot, queue.pollFirst(), after);
+        // Then one more each, round after round, so that queued work spreads evenly too.
+        boolean sent = true;
+        while (sent && !queue.isEmpty()) {
+            sent = false;
+            for (Slot slot : slots) {
+                if (slot.accepts() && !queue.isEmpty()
+                        && (queue.peekFirst().timeout == null || slot.inFlight.isEmpty())) {
+                    send(slot, queue.pollFirst(), after);
+                    sent = true;
+                }
             }
         }
     }
@@ -491,11 +535,14 @@ public final class PoolCore {
         slot.sent++;
         job.slot = slot;
         job.attempts++;
+        job.sentAt = System.nanoTime();
         long timeoutMillis = job.timeout == null ? 0 : job.timeout.toMillis();
+        Payload argument = job.withoutColumns != null && !slot.worker.connection().agreed(BatchColumns.CAPABILITY)
+                ? job.withoutColumns.get() : job.argument;
         CompletableFuture<Frame> answer = slot.worker.connection().request(id -> {
             job.requestId = id;
             return Frame.newBuilder().setSubmit(Submit.newBuilder().setRequestId(id).setFunction(job.function)
-                    .setArgument(job.argument).setDeadlineMillis(timeoutMillis)).build();
+                    .setArgument(argument).setDeadlineMillis(timeoutMillis)).build();
         });
         answer.whenComplete((frame, e) -> answered(slot, job, frame));
         if (timeoutMillis > 0) {
@@ -533,6 +580,11 @@ public final class PoolCore {
             }
             slot.done++;
             job.slot = null;
+            // The task began when it was sent or when the one before it in this worker ended.
+            long now = System.nanoTime();
+            long service = now - Math.max(job.sentAt, slot.lastAnswerAt);
+            slot.lastAnswerAt = now;
+            serviceNanos = serviceNanos == 0 ? service : serviceNanos + (service - serviceNanos) / 8;
             if (frame.hasResult()) {
                 Payload value = frame.getResult().getValue();
                 after.add(() -> job.answer.complete(value));

@@ -23,7 +23,13 @@ final class Targets {
     /** One resolved target: decodes the argument, runs, returns the plain Java result. */
     @FunctionalInterface
     interface Invoker {
-        Object call(Payload argument) throws Exception;
+        /** Calls the target with an argument already decoded. */
+        Object apply(Object argument) throws Exception;
+
+        /** Decodes {@code argument} and calls the target with it. */
+        default Object call(Payload argument) throws Exception {
+            return apply(Codecs.decode(argument));
+        }
     }
 
     /** The target could not be found or built; {@link #code} says which. */
@@ -58,7 +64,7 @@ final class Targets {
                     "no function named \"" + function + "\" is registered in worker " + workerId, null));
             @SuppressWarnings("unchecked")
             Task<Object, Object> t = (Task<Object, Object>) task;
-            return argument -> t.call(Codecs.decode(argument));
+            return t::call;
         }
         String className = function.substring(Protocol.JAVA_PREFIX.length());
         Class<?> type;
@@ -74,13 +80,12 @@ final class Targets {
             return argument -> {
                 @SuppressWarnings("unchecked")
                 Task<Object, Object> task = (Task<Object, Object>) build(constructor);
-                return task.call(Codecs.decode(argument));
+                return task.call(argument);
             };
         }
         if (WorkerProcess.class.isAssignableFrom(type)) {
-            return argument -> {
+            return fields -> {
                 WorkerProcess process = (WorkerProcess) build(constructor);
-                Object fields = Codecs.decode(argument);
                 ProcessFields.restore(process, fields instanceof Map<?, ?> m ? m : Map.of());
                 bindToThisProcess(process);
                 process.run();
@@ -89,9 +94,8 @@ final class Targets {
         }
         if (Callable.class.isAssignableFrom(type) || Runnable.class.isAssignableFrom(type)) {
             // Given to a ProcessPoolExecutor: rebuilt from its carried fields, then called.
-            return argument -> {
+            return fields -> {
                 Object task = build(constructor);
-                Object fields = Codecs.decode(argument);
                 ProcessFields.restore(task, fields instanceof Map<?, ?> m ? m : Map.of(), Object.class);
                 if (task instanceof Callable<?> callable) {
                     return callable.call();

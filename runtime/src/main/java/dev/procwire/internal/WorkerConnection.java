@@ -29,7 +29,7 @@ import java.util.function.LongFunction;
  */
 public final class WorkerConnection implements Transport.Listener {
     /** The capabilities (PROTOCOL.md §12) this runtime uses when a worker offers them. */
-    private static final List<String> USED_CAPABILITIES = List.of("actors", "cancel");
+    private static final List<String> USED_CAPABILITIES = List.of("actors", "cancel", BatchColumns.CAPABILITY);
 
     private final Transport transport;
     private final String workerId;

@@ -37,7 +37,12 @@ public final class WorkerMain {
         if (max != null) {
             maxFrame = Integer.parseInt(max);
         }
-        useApplicationClasspath(System.getenv(Protocol.ENV_CLASSPATH), diagnostics);
+        try {
+            ApplicationClassLoader.install(System.getenv(Protocol.ENV_CLASSPATH)); // threads made later inherit it
+        } catch (IllegalArgumentException e) {
+            diagnostics.println("procwire: " + e.getMessage());
+            System.exit(2);
+        }
         ProtocolStreams streams;
         try {
             streams = ProtocolStreams.open(System.getenv());
@@ -58,31 +63,5 @@ public final class WorkerMain {
         System.setErr(new PrintStream(new ForwardingOutputStream(transport, Output.Stream.STDERR), true, StandardCharsets.UTF_8));
         dev.procwire.codec.JavaSerializationCodec.enableFromProperty();
         worker.serve();
-    }
-
-    /**
-     * Loads the application's classes through a class loader of their own, over the runtime's
-     * full classpath, while this JVM was started with only procwire and protobuf on its classpath.
-     * Why: classpath-wide scans at start-up (java.util.logging's, which protobuf triggers) open
-     * every jar, 30-60 ms with a few dozen; the application's jars are now opened only when a
-     * class is needed from them. Threads made from now on inherit the loader as their context
-     * class loader, and targets are loaded through it.
-     */
-    private static void useApplicationClasspath(String classpath, PrintStream diagnostics) {
-        if (classpath == null || classpath.isEmpty()) {
-            return; // started with the full classpath: nothing to do
-        }
-        String[] entries = classpath.split(java.io.File.pathSeparator);
-        java.net.URL[] urls = new java.net.URL[entries.length];
-        try {
-            for (int i = 0; i < entries.length; i++) {
-                urls[i] = java.nio.file.Path.of(entries[i].isEmpty() ? "." : entries[i]).toUri().toURL();
-            }
-        } catch (java.net.MalformedURLException | java.nio.file.InvalidPathException e) {
-            diagnostics.println("procwire: bad entry in " + Protocol.ENV_CLASSPATH + ": " + e.getMessage());
-            System.exit(2);
-        }
-        ClassLoader app = new java.net.URLClassLoader("procwire-app", urls, ClassLoader.getSystemClassLoader());
-        Thread.currentThread().setContextClassLoader(app);
     }
 }

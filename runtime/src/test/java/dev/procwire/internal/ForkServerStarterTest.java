@@ -211,42 +211,27 @@ class ForkServerStarterTest extends ForkServerTestBase {
 
     @Test
     void aHangingServerIsKilledAndReplacedWithAnErrorNamingItsPidAndTheTimeout() throws Exception {
-        ForkServerStarter s = t.starter(Duration.ofSeconds(3));
-        StartedWorker w1 = t.start(s, "hang-1");
+        // A server of its own (its own worker options make its own key). The server leads an
+        // orphaned process group (setsid) with its workers: when one of them exits while the
+        // server is stopped, the kernel continues the group (SIGHUP, SIGCONT: POSIX job control).
+        // A shared server's workers, from other tests, may exit at any time; this one's do not.
+        List<String> own = List.of("-Dprocwire.test.hang=" + System.nanoTime());
+        ForkServerStarter s = t.starter(own, Duration.ofSeconds(3));
+        StartedWorker w1 = t.start(s, ForkServerTesting.spec("hang-1", own));
         ForkServerTesting.awaitReady(w1);
         long first = s.serverPid();
-        // The server leads an orphaned process group (setsid) with its workers: when one of them
-        // exits while the server is stopped, the kernel sends the group SIGHUP and SIGCONT (POSIX
-        // job control). Keep it stopped, as a hung server would stay.
-        java.util.concurrent.atomic.AtomicBoolean hanging = new java.util.concurrent.atomic.AtomicBoolean(true);
-        Thread keepStopped = new Thread(() -> {
-            while (hanging.get()) {
-                try {
-                    if (!ForkServerTesting.procState(first).equals("T") && !ForkServerTesting.procState(first).equals("gone")) {
-                        ForkServerTesting.sendSignal(first, "STOP");
-                    }
-                    Thread.sleep(5);
-                } catch (Exception e) {
-                    return;
-                }
-            }
-        }, "keep-server-stopped");
         ForkServerTesting.sendSignal(first, "STOP");
-        keepStopped.start();
         try {
-            StartedWorker w2 = t.start(s, "hang-2");
+            StartedWorker w2 = t.start(s, ForkServerTesting.spec("hang-2", own));
             ForkServerTesting.awaitReady(w2);
             assertNotEquals(first, s.serverPid(), () -> "w2 pid " + w2.process().pid() + " parent "
                     + w2.process().toHandle().parent().map(ProcessHandle::pid) + ", first server " + first + " state "
                     + ForkServerTesting.procState(first) + ", replacement: " + s.lastReplacement());
             String why = String.valueOf(s.lastReplacement());
             assertTrue(why.contains("pid " + first) && why.contains("3000 ms") && why.contains("hangs"), why);
-            hanging.set(false);
             ForkServerTesting.assertGone(first, Duration.ofSeconds(10));
             assertEquals(36, ForkServerTesting.square(w2, 6));
         } finally {
-            hanging.set(false);
-            keepStopped.join();
             ProcessHandle.of(first).ifPresent(ProcessHandle::destroyForcibly);
         }
     }

@@ -58,8 +58,12 @@ final class ForkServerTesting implements AutoCloseable {
     }
 
     ForkServerStarter starter(List<String> workerJvmOptions) throws IOException {
+        return starter(workerJvmOptions, Duration.ofSeconds(30));
+    }
+
+    ForkServerStarter starter(List<String> workerJvmOptions, Duration timeout) throws IOException {
         ForkServerStarter s = new ForkServerStarter(SpawnStarter.javaOfThisJvm(), TestClasspath.full(),
-                workerJvmOptions, Duration.ofSeconds(30), parent);
+                workerJvmOptions, timeout, parent);
         starters.add(s);
         return s;
     }
