@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -306,7 +305,9 @@ public final class ProcwireRuntime implements AutoCloseable {
         }
         List<String> options = new ArrayList<>(jvmOptions);
         options.addAll(setup.jvmOptions());
-        String id = name + "-" + UUID.randomUUID().toString().substring(0, 8);
+        // Unique among this runtime's workers; no secret (the token is): no SecureRandom on this path.
+        long random = java.util.concurrent.ThreadLocalRandom.current().nextInt() & 0xffffffffL;
+        String id = name + "-" + Long.toHexString(0x1_0000_0000L | random).substring(1); // 8 hex digits
         WorkerTransport chosen = setup.transport() != null ? setup.transport() : transport;
         LaunchSpec spec = new LaunchSpec(id, name, options, setup.environment(), setup.directory(), maxConcurrentTasks,
                 maxFrameBytes, output, connectionCallbacks, chosen, setup.command(), false);

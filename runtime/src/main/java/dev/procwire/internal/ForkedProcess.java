@@ -25,17 +25,36 @@ final class ForkedProcess extends Process {
     static final int UNKNOWN_STATUS = 255;
 
     private final long pid;
-    private final Optional<ProcessHandle> handle;
+    /** Taken by {@link #watch()} after the hand-out, or by the first use before it. */
+    private volatile Optional<ProcessHandle> handle;
     private final CompletableFuture<Integer> status = new CompletableFuture<>();
     private final CompletableFuture<Process> exit = status.thenApply(s -> this);
 
     /** How long after the worker is seen gone its exit is reported unknown if the server said nothing. */
     private static final long REPORT_GRACE_MILLIS = 2_000;
 
-    /** Call {@link #watch()} next, once the worker is handed to its user (it takes a thread). */
+    /**
+     * Call {@link #watch()} next, right after the worker is handed to its user: taking the
+     * handle (reading /proc) and the watch (a thread) are kept off the hand-out's path. The
+     * handle is still taken within a millisecond of the server's message, far too soon for the
+     * pid to be reused (pids are handed out in sequence), and it is checked against the
+     * process's start time from then on.
+     */
     ForkedProcess(long pid) {
         this.pid = pid;
-        this.handle = ProcessHandle.of(pid); // empty if gone already: the server's report still comes
+    }
+
+    private Optional<ProcessHandle> handle() {
+        Optional<ProcessHandle> h = handle;
+        if (h == null) {
+            synchronized (this) {
+                if (handle == null) {
+                    handle = ProcessHandle.of(pid); // empty if gone already: the server's report still comes
+                }
+                h = handle;
+            }
+        }
+        return h;
     }
 
     /**
@@ -43,7 +62,7 @@ final class ForkedProcess extends Process {
      * seen, so nothing waits on it forever (its status is then unknown).
      */
     void watch() {
-        handle.ifPresent(h -> h.onExit().thenRunAsync(() -> status.complete(UNKNOWN_STATUS),
+        handle().ifPresent(h -> h.onExit().thenRunAsync(() -> status.complete(UNKNOWN_STATUS),
                 CompletableFuture.delayedExecutor(REPORT_GRACE_MILLIS, TimeUnit.MILLISECONDS)));
     }
 
@@ -62,10 +81,11 @@ final class ForkedProcess extends Process {
 
     /** The server is gone: learn of the worker's end from the system, status unknown. */
     void serverLost() {
-        if (handle.isEmpty()) {
+        Optional<ProcessHandle> h = handle();
+        if (h.isEmpty()) {
             EXITS.execute(() -> status.complete(UNKNOWN_STATUS));
         } else {
-            handle.get().onExit().thenRun(() -> status.complete(UNKNOWN_STATUS));
+            h.get().onExit().thenRun(() -> status.complete(UNKNOWN_STATUS));
         }
     }
 
@@ -118,7 +138,7 @@ final class ForkedProcess extends Process {
     @Override
     public void destroy() {
         if (isAlive()) {
-            handle.ifPresent(ProcessHandle::destroy);
+            handle().ifPresent(ProcessHandle::destroy);
         }
     }
 
@@ -126,7 +146,7 @@ final class ForkedProcess extends Process {
     @Override
     public Process destroyForcibly() {
         if (isAlive()) {
-            handle.ifPresent(ProcessHandle::destroyForcibly);
+            handle().ifPresent(ProcessHandle::destroyForcibly);
         }
         return this;
     }
@@ -142,7 +162,7 @@ final class ForkedProcess extends Process {
      */
     @Override
     public ProcessHandle toHandle() {
-        return handle.orElseThrow(() -> new UnsupportedOperationException("worker process " + pid
+        return handle().orElseThrow(() -> new UnsupportedOperationException("worker process " + pid
                 + " had exited before this runtime took it: no handle"));
     }
 
