@@ -237,9 +237,10 @@ final class JavaWorker implements Transport.Listener {
             }
             active++;
         }
-        // Run the task on this, the reading thread, and let another thread read on: no hand-over
-        // between the frame and its work, and cancels and heartbeats are still served.
-        transport.handOffReading();
+        // Run the task on this, the reading thread: no hand-over between the frame and its work.
+        // If it is still running after a moment, another thread reads on, so cancels and
+        // heartbeats are still served; a tiny task ends first and this thread reads the next frame.
+        transport.keepReadingUnlessSlow();
         for (Running next = r; next != null; next = nextQueued()) {
             next.runsOn(Thread.currentThread());
             try {

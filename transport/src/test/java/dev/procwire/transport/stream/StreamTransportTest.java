@@ -401,4 +401,88 @@ class StreamTransportTest {
         assertThrows(IllegalArgumentException.class, () -> new StreamTransport(
                 new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(), "bad", 0));
     }
+
+    /** Records each frame's sequence and thread; on frame 1 runs work that lasts {@code work1}. */
+    private static final class WorkingListener implements Transport.Listener {
+        final List<Long> sequences = new CopyOnWriteArrayList<>();
+        final List<Thread> threads = new CopyOnWriteArrayList<>();
+        final CompletableFuture<Void> workDone = new CompletableFuture<>();
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch all;
+        StreamTransport transport;
+        final boolean slow;
+
+        WorkingListener(int expected, boolean slow) {
+            this.all = new java.util.concurrent.CountDownLatch(expected);
+            this.slow = slow;
+        }
+
+        @Override
+        public void onFrame(Frame frame) {
+            sequences.add(frame.getHeartbeat().getSequence());
+            threads.add(Thread.currentThread());
+            all.countDown();
+            if (frame.getHeartbeat().getSequence() == 1) {
+                transport.keepReadingUnlessSlow();
+                if (slow) {
+                    try {
+                        release.await(); // still working long after the hand-off delay
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                workDone.complete(null);
+            }
+        }
+
+        @Override
+        public void onTerminated(Termination termination) {
+        }
+    }
+
+    private StreamTransport started(InputStream input, WorkingListener listener) {
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+        StreamTransport transport = new StreamTransport(input, new ByteArrayOutputStream(), "working stream", MAX, threads);
+        transports.add(transport);
+        listener.transport = transport;
+        transport.start(listener);
+        return transport;
+    }
+
+    @Test
+    void shortWorkOnTheReadingThreadKeepsThatThreadReading() throws Exception {
+        WorkingListener listener = new WorkingListener(3, false);
+        started(new ByteArrayInputStream(encode(heartbeat(1), heartbeat(2), heartbeat(3))), listener);
+        assertTrue(listener.all.await(30, TimeUnit.SECONDS));
+        assertEquals(List.of(1L, 2L, 3L), listener.sequences);
+        assertEquals(1, listener.threads.stream().distinct().count(), "one thread read all: " + listener.threads);
+    }
+
+    @Test
+    void slowWorkHandsReadingToAnotherThreadAndNoFrameIsReadTwice() throws Exception {
+        PipedOutputStream feed = new PipedOutputStream();
+        PipedInputStream input = new PipedInputStream(feed, 1 << 16);
+        WorkingListener listener = new WorkingListener(3, true);
+        started(input, listener);
+        feed.write(encode(heartbeat(1)));
+        feed.flush();
+        Thread.sleep(2 * StreamTransport.HANDOFF_DELAY_NANOS / 1_000_000 + 50);
+        feed.write(encode(heartbeat(2), heartbeat(3)));
+        feed.flush();
+        // frames 2 and 3 arrive while the work on frame 1 still holds its thread
+        assertTrue(listener.all.await(30, TimeUnit.SECONDS), "later frames were not read while work ran: "
+                + listener.sequences);
+        assertFalse(listener.workDone.isDone());
+        assertTrue(listener.threads.get(1) != listener.threads.get(0), "another thread reads on");
+        listener.release.countDown();
+        listener.workDone.get(30, TimeUnit.SECONDS);
+        feed.write(encode(heartbeat(4)));
+        feed.flush();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (listener.sequences.size() < 4 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        Thread.sleep(100); // a second reader, if there were one, would deliver something twice now
+        assertEquals(List.of(1L, 2L, 3L, 4L), listener.sequences);
+    }
 }
