@@ -72,30 +72,12 @@ public final class BatchColumns {
     /** The elements of {@code column}, boxed as the Value codec decodes them; empty if it has no kind. */
     public static List<Object> decode(Column column) {
         switch (column.getKindCase()) {
-            case INT32S: {
-                Int32Column c = column.getInt32S();
-                List<Object> out = new ArrayList<>(c.getValuesCount());
-                for (int i = 0; i < c.getValuesCount(); i++) {
-                    out.add(c.getValues(i));
-                }
-                return out;
-            }
-            case INT64S: {
-                Int64Column c = column.getInt64S();
-                List<Object> out = new ArrayList<>(c.getValuesCount());
-                for (int i = 0; i < c.getValuesCount(); i++) {
-                    out.add(c.getValues(i));
-                }
-                return out;
-            }
-            case DOUBLES: {
-                DoubleColumn c = column.getDoubles();
-                List<Object> out = new ArrayList<>(c.getValuesCount());
-                for (int i = 0; i < c.getValuesCount(); i++) {
-                    out.add(c.getValues(i));
-                }
-                return out;
-            }
+            case INT32S:
+                return new ArrayList<>(column.getInt32S().getValuesList());
+            case INT64S:
+                return new ArrayList<>(column.getInt64S().getValuesList());
+            case DOUBLES:
+                return new ArrayList<>(column.getDoubles().getValuesList());
             case STRINGS:
                 return new ArrayList<>(column.getStrings().getValuesList());
             default:
