@@ -278,6 +278,36 @@ class WorkerProcessTest {
         assertEquals(1, e.exitCode(), e.getMessage());
     }
 
+    /** A system property of the worker's JVM. */
+    static final class PropertyOf implements Task<String, String> {
+        @Override
+        public String call(String name) {
+            return System.getProperty(name);
+        }
+    }
+
+    @Test
+    void optionsFromTheProcwireJvmOptionsPropertyReachEveryWorkerOfARuntimeBuiltAfterIt() throws Exception {
+        String before = System.getProperty("procwire.jvmOptions");
+        System.setProperty("procwire.jvmOptions", " -Dprocwire.test.a=1   -Dprocwire.test.b=two ");
+        ProcwireRuntime rt;
+        try {
+            rt = ProcwireRuntime.builder().jvmOptions("-Dprocwire.test.b=three").build();
+        } finally {
+            if (before == null) {
+                System.clearProperty("procwire.jvmOptions");
+            } else {
+                System.setProperty("procwire.jvmOptions", before);
+            }
+        }
+        try (ProcessPool pool = ProcessPool.builder().processes(1).runtime(rt).build()) {
+            assertEquals("1", pool.apply(PropertyOf.class, "procwire.test.a"));
+            assertEquals("three", pool.apply(PropertyOf.class, "procwire.test.b"), "the builder's options come after");
+        } finally {
+            rt.close();
+        }
+    }
+
     /** The names of the worker's garbage collectors. */
     static final class CollectorNames implements Task<Void, String> {
         @Override
