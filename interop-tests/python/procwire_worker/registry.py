@@ -18,10 +18,7 @@ def function(name):
     _check_name(name, "function")
 
     def register(fn):
-        if name in _functions and _functions[name] is not fn:
-            raise ValueError(f"function {name!r} is already registered as {_functions[name]!r}")
-        _functions[name] = fn
-        return fn
+        return _register(_functions, "function", name, fn)
     return register
 
 
@@ -34,11 +31,16 @@ def actor(name):
     def register(cls):
         if not callable(getattr(cls, "receive", None)):
             raise TypeError(f"actor kind {name!r}: {cls!r} has no receive(message) method")
-        if name in _actors and _actors[name] is not cls:
-            raise ValueError(f"actor kind {name!r} is already registered as {_actors[name]!r}")
-        _actors[name] = cls
-        return cls
+        return _register(_actors, "actor kind", name, cls)
     return register
+
+
+def _register(table, kind, name, thing):
+    """Puts `thing` in `table` under `name`; registering the same thing twice is harmless."""
+    if name in table and table[name] is not thing:
+        raise ValueError(f"{kind} {name!r} is already registered as {table[name]!r}")
+    table[name] = thing
+    return thing
 
 
 def lookup_function(name):

@@ -59,8 +59,8 @@ public final class Bench {
     private static final int RTT_ITERS = Integer.getInteger("bench.rtt.iters", 10000);
 
     /** What a WorkerProcess's JVM gets: SpawnStarter's defaults (package-private there) and its quick-start options. */
-    private static final List<String> WORKER_JVM_OPTIONS = List.of("-XX:-UsePerfData", "-Xshare:auto",
-            "-XX:+UseG1GC", "-XX:CompileThresholdScaling=5");
+    private static final List<String> WORKER_JVM_OPTIONS = java.util.stream.Stream.concat(
+            java.util.stream.Stream.of("-XX:-UsePerfData", "-Xshare:auto"), SpawnStarter.QUICK_START_OPTIONS.stream()).toList();
 
     private Bench() {}
 

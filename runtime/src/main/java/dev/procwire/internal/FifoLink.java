@@ -52,11 +52,6 @@ final class FifoLink implements WorkerLink {
     }
 
     @Override
-    public String token() {
-        return null;
-    }
-
-    @Override
     public void close() {
         try {
             pair.close();

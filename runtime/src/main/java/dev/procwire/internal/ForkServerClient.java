@@ -260,7 +260,8 @@ final class ForkServerClient {
         }
     }
 
-    private static void closeAll(FileDescriptor[] fds) {
+    /** Closes each of {@code fds} that is there; null is none. */
+    static void closeAll(FileDescriptor[] fds) {
         if (fds != null) {
             for (FileDescriptor fd : fds) {
                 if (fd != null) {

@@ -214,9 +214,7 @@ public final class ForkServerStarter implements WorkerStarter {
             throw e;
         }
         if (unreadable != null) {
-            ForkServerClient.closeQuietly(ends[0]);
-            ForkServerClient.closeQuietly(ends[1]);
-            ForkServerClient.closeQuietly(ends[2]);
+            ForkServerClient.closeAll(ends);
             process.destroyForcibly();
             throw unreadable;
         }

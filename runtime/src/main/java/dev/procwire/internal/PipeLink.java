@@ -29,11 +29,6 @@ final class PipeLink implements WorkerLink {
     }
 
     @Override
-    public String token() {
-        return null;
-    }
-
-    @Override
     public void close() {
         try {
             pipes.close();

@@ -22,7 +22,9 @@ interface WorkerLink extends AutoCloseable {
     boolean stdoutIsText();
 
     /** The one-time token the worker must show in its Hello, or {@code null} if none is asked. */
-    String token();
+    default String token() {
+        return null;
+    }
 
     /**
      * For links whose protocol stream is not stdin/stdout: stdin reads {@code /dev/null}, stdout

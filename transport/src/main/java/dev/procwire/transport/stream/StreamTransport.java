@@ -52,7 +52,8 @@ public final class StreamTransport implements Transport {
 
     /**
      * A transport whose read loop runs on {@code readers}, which must run each task on a thread
-     * of its own at once: a reader that {@link #handOffReading() hands off} asks it for the next.
+     * of its own at once: a reader whose work ran long (see {@link #keepReadingUnlessSlow()}) is
+     * replaced by the next.
      */
     public StreamTransport(InputStream in, OutputStream out, String name, int maxFrameBytes, Executor readers) {
         this.in = Objects.requireNonNull(in, "in");
@@ -72,23 +73,6 @@ public final class StreamTransport implements Transport {
         readers.execute(this::readLoop);
     }
 
-    /**
-     * Called from {@link Listener#onFrame} on the reading thread: another thread goes on reading
-     * at once, and this one is the listener's to keep (to run a long task, say) once onFrame
-     * returns. Frames that arrive meanwhile are delivered on the new thread, concurrently with
-     * the rest of this call: the one exception to "callbacks never run concurrently".
-     * This is the leader/followers pattern: no hand-over sits between a frame and its work.
-     *
-     * @throws IllegalStateException if not called on the reading thread
-     */
-    public void handOffReading() {
-        if (Thread.currentThread() != reader) {
-            throw new IllegalStateException("only the thread reading " + name + " can hand reading off");
-        }
-        reader = null;
-        readers.execute(this::readLoop);
-    }
-
     /** How long work may keep the reading thread before another thread takes over reading. */
     static final long HANDOFF_DELAY_NANOS = Long.getLong("procwire.handoffMicros", 500) * 1_000;
     /** How long after the last such work the supervisor stops polling and sleeps until needed. */
@@ -105,8 +89,9 @@ public final class StreamTransport implements Transport {
      * usually short: this thread keeps reading after the work, and only if the work is still
      * running {@link #HANDOFF_DELAY_NANOS} later does another thread take over reading (frames
      * that arrive meanwhile wait that long). A round trip of a tiny task then costs no thread
-     * wake-up in this process: about 10 us of a 40 us round trip here. The work may also end
-     * up, as with {@link #handOffReading()}, running concurrently with later callbacks.
+     * wake-up in this process: about 10 us of a 40 us round trip here. Once reading is handed
+     * off, later frames are delivered on the new thread concurrently with the rest of this work:
+     * the one exception to "callbacks never run concurrently" (the leader/followers pattern).
      *
      * @throws IllegalStateException if not called on the reading thread
      */
