@@ -142,16 +142,6 @@ final class ForkServerTesting implements AutoCloseable {
         }
     }
 
-    /** The state letter of /proc/PID/stat (T: stopped), for messages. */
-    static String procState(long pid) {
-        try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
-            return stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-        } catch (java.io.IOException e) {
-            return "gone";
-        }
-    }
-
     static void sendSignal(long pid, String signal) throws Exception {
         Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
         assertEquals(0, kill.waitFor(), "kill -" + signal + " " + pid);
