@@ -56,6 +56,13 @@ public final class StreamTransport implements Transport {
      * replaced by the next.
      */
     public StreamTransport(InputStream in, OutputStream out, String name, int maxFrameBytes, Executor readers) {
+        this(in, out, name, maxFrameBytes, readers, HANDOFF_DELAY_NANOS);
+    }
+
+    /** As above, with how long work may keep the reading thread (tests choose it). */
+    StreamTransport(InputStream in, OutputStream out, String name, int maxFrameBytes, Executor readers,
+                    long handoffDelayNanos) {
+        this.handoffDelayNanos = handoffDelayNanos;
         this.in = Objects.requireNonNull(in, "in");
         this.out = Objects.requireNonNull(out, "out");
         this.name = Objects.requireNonNull(name, "name");
@@ -75,6 +82,7 @@ public final class StreamTransport implements Transport {
 
     /** How long work may keep the reading thread before another thread takes over reading. */
     static final long HANDOFF_DELAY_NANOS = Long.getLong("procwire.handoffMicros", 500) * 1_000;
+    private final long handoffDelayNanos;
     /** How long after the last such work the supervisor stops polling and sleeps until needed. */
     private static final long SUPERVISOR_IDLE_NANOS = 100_000_000;
     /** The reading thread while it runs work (see keepReadingUnlessSlow), else null. */
@@ -87,7 +95,7 @@ public final class StreamTransport implements Transport {
     /**
      * Called from {@link Listener#onFrame} on the reading thread before it runs work that is
      * usually short: this thread keeps reading after the work, and only if the work is still
-     * running {@link #HANDOFF_DELAY_NANOS} later does another thread take over reading (frames
+     * running {@link #HANDOFF_DELAY_NANOS} (0.5 ms) later does another thread take over reading (frames
      * that arrive meanwhile wait that long). A round trip of a tiny task then costs no thread
      * wake-up in this process: about 10 us of a 40 us round trip here. Once reading is handed
      * off, later frames are delivered on the new thread concurrently with the rest of this work:
@@ -132,14 +140,14 @@ public final class StreamTransport implements Transport {
             if (w != null) {
                 lastBusy = now;
                 long waited = now - busySince;
-                if (waited >= HANDOFF_DELAY_NANOS) {
+                if (waited >= handoffDelayNanos) {
                     if (working.compareAndSet(w, null)) { // w now stops reading when its work ends
                         reader = null;
                         readers.execute(this::readLoop);
                     }
                     continue;
                 }
-                LockSupport.parkNanos(HANDOFF_DELAY_NANOS - waited);
+                LockSupport.parkNanos(handoffDelayNanos - waited);
             } else if (now - lastBusy >= SUPERVISOR_IDLE_NANOS) {
                 supervisorAsleep = true;
                 if (working.get() == null) {
@@ -148,7 +156,7 @@ public final class StreamTransport implements Transport {
                 supervisorAsleep = false;
                 lastBusy = System.nanoTime();
             } else {
-                LockSupport.parkNanos(HANDOFF_DELAY_NANOS);
+                LockSupport.parkNanos(handoffDelayNanos);
             }
         }
     }

@@ -440,9 +440,11 @@ class StreamTransportTest {
         }
     }
 
-    private StreamTransport started(InputStream input, WorkingListener listener) {
+    /** Work keeps the reading thread for {@code handoffMillis}: the tests' work is far shorter or far longer. */
+    private StreamTransport started(InputStream input, WorkingListener listener, long handoffMillis) {
         java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
-        StreamTransport transport = new StreamTransport(input, new ByteArrayOutputStream(), "working stream", MAX, threads);
+        StreamTransport transport = new StreamTransport(input, new ByteArrayOutputStream(), "working stream", MAX, threads,
+                TimeUnit.MILLISECONDS.toNanos(handoffMillis));
         transports.add(transport);
         listener.transport = transport;
         transport.start(listener);
@@ -452,7 +454,8 @@ class StreamTransportTest {
     @Test
     void shortWorkOnTheReadingThreadKeepsThatThreadReading() throws Exception {
         WorkingListener listener = new WorkingListener(3, false);
-        started(new ByteArrayInputStream(encode(heartbeat(1), heartbeat(2), heartbeat(3))), listener);
+        // 10 s: the short work must not be outlasted by a pause of this busy machine
+        started(new ByteArrayInputStream(encode(heartbeat(1), heartbeat(2), heartbeat(3))), listener, 10_000);
         assertTrue(listener.all.await(30, TimeUnit.SECONDS));
         assertEquals(List.of(1L, 2L, 3L), listener.sequences);
         assertEquals(1, listener.threads.stream().distinct().count(), "one thread read all: " + listener.threads);
@@ -463,10 +466,10 @@ class StreamTransportTest {
         PipedOutputStream feed = new PipedOutputStream();
         PipedInputStream input = new PipedInputStream(feed, 1 << 16);
         WorkingListener listener = new WorkingListener(3, true);
-        started(input, listener);
+        started(input, listener, 1);
         feed.write(encode(heartbeat(1)));
         feed.flush();
-        Thread.sleep(2 * StreamTransport.HANDOFF_DELAY_NANOS / 1_000_000 + 50);
+        Thread.sleep(50);
         feed.write(encode(heartbeat(2), heartbeat(3)));
         feed.flush();
         // frames 2 and 3 arrive while the work on frame 1 still holds its thread
