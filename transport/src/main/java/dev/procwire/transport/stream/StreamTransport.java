@@ -131,7 +131,12 @@ public final class StreamTransport implements Transport {
         return reader == me;
     }
 
-    /** Hands reading off from a thread whose work has run too long; sleeps when there is none. */
+    /**
+     * Hands reading off from a thread whose work has run too long. It polls while short work
+     * streams in (an unpark per task would cost more than the poll) and sleeps until the next
+     * work begins once reading was handed off (the work runs long: nothing to watch, and a poll
+     * every 0.5 ms would take CPU from it) or no work came for a while.
+     */
     private void supervise() {
         long lastBusy = System.nanoTime();
         while (!termination.isDone()) {
@@ -144,21 +149,28 @@ public final class StreamTransport implements Transport {
                     if (working.compareAndSet(w, null)) { // w now stops reading when its work ends
                         reader = null;
                         readers.execute(this::readLoop);
+                        sleepUntilWork();
+                        lastBusy = System.nanoTime();
                     }
                     continue;
                 }
                 LockSupport.parkNanos(handoffDelayNanos - waited);
             } else if (now - lastBusy >= SUPERVISOR_IDLE_NANOS) {
-                supervisorAsleep = true;
-                if (working.get() == null) {
-                    LockSupport.park(); // woken by keepReadingUnlessSlow
-                }
-                supervisorAsleep = false;
+                sleepUntilWork();
                 lastBusy = System.nanoTime();
             } else {
                 LockSupport.parkNanos(handoffDelayNanos);
             }
         }
+    }
+
+    /** Parks until keepReadingUnlessSlow marks new work (it unparks a sleeping supervisor). */
+    private void sleepUntilWork() {
+        supervisorAsleep = true;
+        if (working.get() == null) {
+            LockSupport.park();
+        }
+        supervisorAsleep = false;
     }
 
     private void readLoop() {
