@@ -420,7 +420,13 @@ final class PoolBench {
         return ms;
     }
 
-    /** The count on a started pool of n workers (prefetch: the pool option; 2 is its default), after WARMUP_ROUNDS. */
+    /** Timed rounds of a count on a started pool; the median is reported. */
+    static final int TIMED_POOL_COUNTS = 9;
+
+    /**
+     * The count on a started pool of n workers (prefetch: the pool option; 2 is its default),
+     * after WARMUP_ROUNDS and WARMUP_SECONDS of warm-up.
+     */
     private static PoolRun poolCount(int n, int prefetch) throws Exception {
         return poolCount(n, prefetch, CPU_N, PRIMES_BELOW_N);
     }
@@ -436,7 +442,14 @@ final class PoolBench {
         List<Double> tail = new ArrayList<>();
         double workers = 0;
         try (ProcessPool pool = ProcessPool.builder().processes(n).prefetch(prefetch).build()) {
-            for (int i = -WARMUP_ROUNDS; i < 5; i++) {
+            // As the throughput rows: WARMUP_ROUNDS untimed rounds, then more until WARMUP_SECONDS
+            // have passed, so the workers' task path is compiled (a fresh worker's first dozen
+            // tasks each begin a millisecond or more late), then the timed ones.
+            long warmStart = System.nanoTime();
+            for (int i = -WARMUP_ROUNDS; i < TIMED_POOL_COUNTS; i++) {
+                if (i == -1 && System.nanoTime() - warmStart < WARMUP_SECONDS * 1_000_000_000L) {
+                    i = -2; // one more untimed round
+                }
                 long t0 = System.nanoTime();
                 List<List<Object>> rs = pool.map(Count.class, parts, 1);
                 long t1 = System.nanoTime();
