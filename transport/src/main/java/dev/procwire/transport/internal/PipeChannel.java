@@ -59,6 +59,7 @@ public final class PipeChannel extends AbstractChannel implements DuplexChannel 
     private volatile boolean inputShutdown;
     private volatile boolean outputShutdown;
     private IoRegistration inRegistration;
+    private boolean readArmed; // on the event loop only
     private IoRegistration outRegistration;
 
     /**
@@ -157,7 +158,10 @@ public final class PipeChannel extends AbstractChannel implements DuplexChannel 
 
     @Override
     protected void doBeginRead() {
-        if (inRegistration != null && !inputShutdown) {
+        // Called after every read batch (auto-read): arm once, as Netty's epoll channels do,
+        // rather than an epoll_ctl per wake-up.
+        if (inRegistration != null && !inputShutdown && !readArmed) {
+            readArmed = true;
             inRegistration.submit(EpollIoOps.EPOLLIN);
         }
     }
