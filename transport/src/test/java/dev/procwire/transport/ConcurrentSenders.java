@@ -26,6 +26,15 @@ public final class ConcurrentSenders {
     /** Sends {@code perThread} frames from each of {@code threads} threads; returns every send's future. */
     public static List<CompletableFuture<Void>> send(Transport transport, int threads, int perThread, Duration wait)
             throws Exception {
+        return send(transport, threads, perThread, wait, i -> i % 700);
+    }
+
+    /**
+     * As {@link #send(Transport, int, int, Duration)}, the Output frame of index {@code i}
+     * carrying {@code outputSize.applyAsInt(i)} bytes.
+     */
+    public static List<CompletableFuture<Void>> send(Transport transport, int threads, int perThread, Duration wait,
+                                                     java.util.function.IntUnaryOperator outputSize) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             List<Future<List<CompletableFuture<Void>>>> senders = new ArrayList<>();
@@ -35,7 +44,7 @@ public final class ConcurrentSenders {
                     List<CompletableFuture<Void>> sends = new ArrayList<>();
                     for (int i = 0; i < perThread; i++) {
                         Frame frame = i % 10 == 0
-                                ? output(i % 700, thread * perThread + i)
+                                ? output(outputSize.applyAsInt(i), thread * perThread + i)
                                 : heartbeat((thread << 32) | i);
                         sends.add(transport.send(frame));
                     }

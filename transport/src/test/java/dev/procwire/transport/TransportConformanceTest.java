@@ -180,6 +180,27 @@ public abstract class TransportConformanceTest {
     }
 
     @Test
+    void keepsEveryFrameWholeWithConcurrentSendersOfFramesLargerThanTheKernelBuffer() throws Exception {
+        // A sender whose frame does not fit leaves the rest to the event loop; the next sender
+        // must not cut into it, whichever thread writes.
+        Started s = started();
+        int threads = 4;
+        int perThread = 200;
+        java.util.function.IntUnaryOperator size = i -> 100_000 + (i * 7919) % 400_000;
+        List<CompletableFuture<Void>> all = ConcurrentSenders.send(s.local(), threads, perThread, WAIT, size);
+        List<Frame> got = s.peerHeard().next(threads * perThread);
+        join(all);
+        ConcurrentSenders.assertEachSendersOrder(got, threads, perThread);
+        java.util.Set<Frame> expected = new java.util.HashSet<>();
+        for (int t = 0; t < threads; t++) {
+            for (int i = 0; i < perThread; i += 10) {
+                expected.add(output(size.applyAsInt(i), (long) t * perThread + i));
+            }
+        }
+        assertEquals(expected, got.stream().filter(Frame::hasOutput).collect(java.util.stream.Collectors.toSet()));
+    }
+
+    @Test
     void gracefulPeerShutdownIsACleanEndOfStreamAfterEveryFrame() throws Exception {
         Started s = started();
         for (int i = 0; i < 100; i++) {

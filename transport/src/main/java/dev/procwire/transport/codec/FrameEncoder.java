@@ -3,6 +3,7 @@ package dev.procwire.transport.codec;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.MessageLite;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
@@ -29,7 +30,25 @@ public final class FrameEncoder extends MessageToByteEncoder<MessageLite> {
 
     @Override
     protected void encode(ChannelHandlerContext ctx, MessageLite msg, ByteBuf out) throws IOException {
-        int size = msg.getSerializedSize();
+        write(msg, msg.getSerializedSize(), out);
+    }
+
+    /**
+     * {@code msg} with its length prefix in a new direct buffer from {@code alloc}, for a sender
+     * that writes it itself; {@code size} is its serialized size.
+     */
+    public static ByteBuf encode(ByteBufAllocator alloc, MessageLite msg, int size) throws IOException {
+        ByteBuf out = alloc.directBuffer(delimitedSize(size));
+        try {
+            write(msg, size, out);
+            return out;
+        } catch (IOException | RuntimeException e) {
+            out.release();
+            throw e;
+        }
+    }
+
+    private static void write(MessageLite msg, int size, ByteBuf out) throws IOException {
         int total = delimitedSize(size);
         out.ensureWritable(total);
         int at = out.writerIndex();

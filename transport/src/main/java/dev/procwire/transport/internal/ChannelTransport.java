@@ -8,8 +8,10 @@ import dev.procwire.transport.Frames;
 import dev.procwire.transport.Termination;
 import dev.procwire.transport.Transport;
 import dev.procwire.transport.TransportException;
+import dev.procwire.transport.codec.FrameEncoder;
 import dev.procwire.transport.codec.FramePipeline;
 import dev.procwire.transport.codec.VarintFrameDecoder.TruncatedFrameException;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -43,9 +45,14 @@ public class ChannelTransport implements Transport {
     private volatile boolean shuttingDown;
     private volatile Termination pending;
     private Listener listener;
+    /** The channel, if the sending thread may write to it itself (see {@link DirectWritable}). */
+    private final DirectWritable direct;
+    /** Frames handed to the loop and not yet written; guarded by the direct write lock. */
+    private int queued;
 
     protected ChannelTransport(DuplexChannel channel, EventLoopGroup group, String name, int maxFrameBytes) {
         this.channel = Objects.requireNonNull(channel, "channel");
+        this.direct = channel instanceof DirectWritable d ? d : null;
         this.group = Objects.requireNonNull(group, "group");
         this.name = Objects.requireNonNull(name, "name");
         this.maxFrameBytes = FrameLimits.checkMax(maxFrameBytes);
@@ -85,15 +92,66 @@ public class ChannelTransport implements Transport {
                     name + ": " + FrameLimits.tooLarge(size, maxFrameBytes) + "; frame not sent"));
             return sent;
         }
-        channel.writeAndFlush(frame).addListener(f -> {
-            if (f.isSuccess()) {
-                sent.complete(null);
-            } else {
-                sent.completeExceptionally(new TransportException(Termination.Kind.IO_ERROR,
-                        name + ": send failed: " + f.cause().getMessage(), f.cause()));
+        if (direct == null) {
+            channel.writeAndFlush(frame).addListener(f -> written(f, sent));
+            return sent;
+        }
+        synchronized (direct.writeLock()) {
+            if (queued > 0 || !started.get()) {
+                queued++; // after the frames the loop still has to write
+                channel.writeAndFlush(frame).addListener(f -> written(f, sent));
+                return sent;
             }
-        });
+            ByteBuf bytes = null;
+            try {
+                bytes = FrameEncoder.encode(channel.alloc(), frame, size);
+                int n = direct.writeNow(bytes);
+                if (n < 0) {
+                    sent.completeExceptionally(new TransportException(Termination.Kind.LOCAL_SHUTDOWN,
+                            name + " is closed; frame not sent"));
+                } else if (!bytes.isReadable()) {
+                    sent.complete(null);
+                } else {
+                    queued++; // the descriptor is full: the loop writes the rest when it drains
+                    ByteBuf rest = bytes;
+                    bytes = null;
+                    channel.writeAndFlush(rest).addListener(f -> written(f, sent));
+                }
+            } catch (IOException | RuntimeException e) {
+                sent.completeExceptionally(new TransportException(Termination.Kind.IO_ERROR,
+                        name + ": send failed: " + e.getMessage(), e));
+                channel.close(); // as the loop does after a failed write
+            } finally {
+                if (bytes != null) {
+                    bytes.release();
+                }
+            }
+        }
         return sent;
+    }
+
+    /** A write through the loop has ended: direct writes may resume once none is left. */
+    private void written(io.netty.util.concurrent.Future<? super Void> f, CompletableFuture<Void> sent) {
+        if (direct != null) {
+            synchronized (direct.writeLock()) {
+                queued--;
+            }
+        }
+        if (f.isSuccess()) {
+            sent.complete(null);
+        } else {
+            sent.completeExceptionally(new TransportException(Termination.Kind.IO_ERROR,
+                    name + ": send failed: " + f.cause().getMessage(), f.cause()));
+        }
+    }
+
+    /** From now on every frame goes through the loop (which writes a last error, then closes). */
+    private void noMoreDirectWrites() {
+        if (direct != null) {
+            synchronized (direct.writeLock()) {
+                queued = Integer.MAX_VALUE / 2;
+            }
+        }
     }
 
     @Override
@@ -231,7 +289,9 @@ public class ChannelTransport implements Transport {
                 ctx.close();
                 return;
             }
-            // Tell the peer why before closing, as PROTOCOL.md asks; best effort.
+            // Tell the peer why before closing, as PROTOCOL.md asks; best effort. No direct write
+            // may cut into that frame.
+            noMoreDirectWrites();
             Frame error = Frame.newBuilder().setProtocolError(
                     ProtocolError.newBuilder().setCode(code).setMessage(t.message())).build();
             ctx.writeAndFlush(error).addListener(ChannelFutureListener.CLOSE);

@@ -35,8 +35,10 @@ import java.nio.ByteBuffer;
  *
  * <p>Closing the channel closes both descriptors through the {@link FdOwner}s given, which own
  * them; {@link #shutdownOutput()} closes only the write end, so the peer reads end of stream.
+ * Any thread may also write directly ({@link DirectWritable}); the write end is closed under the
+ * same lock.
  */
-public final class PipeChannel extends AbstractChannel implements DuplexChannel {
+public final class PipeChannel extends AbstractChannel implements DuplexChannel, DirectWritable {
 
     /** Whoever really owns a descriptor, and closes it once. */
     @FunctionalInterface
@@ -54,6 +56,7 @@ public final class PipeChannel extends AbstractChannel implements DuplexChannel 
     private final ChannelConfig config = new DefaultChannelConfig(this);
     private final ReadHandle readHandle = new ReadHandle();
     private final WriteHandle writeHandle = new WriteHandle();
+    private final Object writeLock = new Object();
 
     private volatile boolean open = true;
     private volatile boolean inputShutdown;
@@ -204,9 +207,42 @@ public final class PipeChannel extends AbstractChannel implements DuplexChannel 
     }
 
     private IOException closeOut(IOException failure) {
-        outputShutdown = true;
-        cancel(outRegistration);
-        return closeQuietly(outOwner, failure);
+        synchronized (writeLock) { // no direct write is under way, and none starts after this
+            outputShutdown = true;
+            cancel(outRegistration);
+            return closeQuietly(outOwner, failure);
+        }
+    }
+
+    @Override
+    public Object writeLock() {
+        return writeLock;
+    }
+
+    @Override
+    public int writeNow(ByteBuf buf) throws IOException {
+        assert Thread.holdsLock(writeLock);
+        if (!open || outputShutdown) {
+            return -1;
+        }
+        int total = 0;
+        while (buf.isReadable()) {
+            int written = writeSome(buf);
+            if (written <= 0) {
+                break; // full: the caller queues the rest on the loop
+            }
+            buf.skipBytes(written);
+            total += written;
+        }
+        return total;
+    }
+
+    private int writeSome(ByteBuf buf) throws IOException {
+        if (buf.hasMemoryAddress()) {
+            return out.writeAddress(buf.memoryAddress(), buf.readerIndex(), buf.writerIndex());
+        }
+        ByteBuffer nio = buf.internalNioBuffer(buf.readerIndex(), buf.readableBytes());
+        return out.write(nio, nio.position(), nio.limit());
     }
 
     private static void cancel(IoRegistration registration) {
@@ -268,13 +304,7 @@ public final class PipeChannel extends AbstractChannel implements DuplexChannel 
             if (outputShutdown) {
                 throw new IOException("output of " + address + " is shut down");
             }
-            int written;
-            if (buf.hasMemoryAddress()) {
-                written = out.writeAddress(buf.memoryAddress(), buf.readerIndex(), buf.writerIndex());
-            } else {
-                ByteBuffer nio = buf.internalNioBuffer(buf.readerIndex(), buf.readableBytes());
-                written = out.write(nio, nio.position(), nio.limit());
-            }
+            int written = writeSome(buf);
             if (written <= 0) {
                 return; // pipe full: the edge-triggered EPOLLOUT resumes us
             }
