@@ -51,8 +51,21 @@ public class ChannelTransport implements Transport {
     private int queued;
 
     protected ChannelTransport(DuplexChannel channel, EventLoopGroup group, String name, int maxFrameBytes) {
+        this(channel, channel instanceof DirectWritable d ? d : null, group, name, maxFrameBytes);
+    }
+
+    /**
+     * @param direct how a sending thread writes to the channel itself, or null (every frame then
+     *     goes through the event loop); if it is {@link AutoCloseable}, it is closed when the
+     *     channel is
+     */
+    protected ChannelTransport(DuplexChannel channel, DirectWritable direct, EventLoopGroup group, String name,
+                               int maxFrameBytes) {
         this.channel = Objects.requireNonNull(channel, "channel");
-        this.direct = channel instanceof DirectWritable d ? d : null;
+        this.direct = direct;
+        if (direct instanceof AutoCloseable closeable) {
+            channel.closeFuture().addListener(f -> closeable.close());
+        }
         this.group = Objects.requireNonNull(group, "group");
         this.name = Objects.requireNonNull(name, "name");
         this.maxFrameBytes = FrameLimits.checkMax(maxFrameBytes);
@@ -118,9 +131,14 @@ public class ChannelTransport implements Transport {
                     channel.writeAndFlush(rest).addListener(f -> written(f, sent));
                 }
             } catch (IOException | RuntimeException e) {
-                sent.completeExceptionally(new TransportException(Termination.Kind.IO_ERROR,
-                        name + ": send failed: " + e.getMessage(), e));
-                channel.close(); // as the loop does after a failed write
+                if (shuttingDown) { // the output was shut down under this send
+                    sent.completeExceptionally(new TransportException(Termination.Kind.LOCAL_SHUTDOWN,
+                            name + " is closed; frame not sent", e));
+                } else {
+                    sent.completeExceptionally(new TransportException(Termination.Kind.IO_ERROR,
+                            name + ": send failed: " + e.getMessage(), e));
+                    channel.close(); // as the loop does after a failed write
+                }
             } finally {
                 if (bytes != null) {
                     bytes.release();
@@ -201,6 +219,13 @@ public class ChannelTransport implements Transport {
             return false;
         }
         channel.unsafe().closeForcibly(); // no event loop to close it on
+        if (direct instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                // nothing more to release
+            }
+        }
         terminate(pending);
         return true;
     }

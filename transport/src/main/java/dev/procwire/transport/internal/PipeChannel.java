@@ -225,24 +225,7 @@ public final class PipeChannel extends AbstractChannel implements DuplexChannel,
         if (!open || outputShutdown) {
             return -1;
         }
-        int total = 0;
-        while (buf.isReadable()) {
-            int written = writeSome(buf);
-            if (written <= 0) {
-                break; // full: the caller queues the rest on the loop
-            }
-            buf.skipBytes(written);
-            total += written;
-        }
-        return total;
-    }
-
-    private int writeSome(ByteBuf buf) throws IOException {
-        if (buf.hasMemoryAddress()) {
-            return out.writeAddress(buf.memoryAddress(), buf.readerIndex(), buf.writerIndex());
-        }
-        ByteBuffer nio = buf.internalNioBuffer(buf.readerIndex(), buf.readableBytes());
-        return out.write(nio, nio.position(), nio.limit());
+        return FdWrites.writeAvailable(out, buf);
     }
 
     private static void cancel(IoRegistration registration) {
@@ -304,7 +287,7 @@ public final class PipeChannel extends AbstractChannel implements DuplexChannel,
             if (outputShutdown) {
                 throw new IOException("output of " + address + " is shut down");
             }
-            int written = writeSome(buf);
+            int written = FdWrites.writeSome(out, buf);
             if (written <= 0) {
                 return; // pipe full: the edge-triggered EPOLLOUT resumes us
             }

@@ -4,6 +4,7 @@ import dev.procwire.proto.v1.Frame;
 import dev.procwire.transport.Termination;
 import dev.procwire.transport.Transport;
 import dev.procwire.transport.internal.ChannelTransport;
+import dev.procwire.transport.internal.DuplicateWriter;
 import dev.procwire.transport.internal.EventLoops;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.LinuxSocket;
@@ -38,10 +39,20 @@ public final class UnixSocketTransport extends ChannelTransport {
 
     UnixSocketTransport(EpollDomainSocketChannel channel, PeerCredentials peer, String name, int maxFrameBytes,
                         long handshakeDeadlineNanos, long handshakeTimeoutMillis) {
-        super(channel, EventLoops.shared(), name, maxFrameBytes);
+        super(channel, duplicateWriter(channel, name), EventLoops.shared(), name, maxFrameBytes);
         this.peer = Objects.requireNonNull(peer, "peer");
         this.handshakeDeadlineNanos = handshakeDeadlineNanos;
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
+    }
+
+    /** Direct writes through a duplicate of the socket, or none if it cannot be duplicated. */
+    private static DuplicateWriter duplicateWriter(EpollDomainSocketChannel channel, String name) {
+        try {
+            return DuplicateWriter.of(channel.fd().intValue());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, name + ": no direct writes (" + e + "); every frame goes through the event loop");
+            return null;
+        }
     }
 
     /**
