@@ -201,6 +201,57 @@ public abstract class TransportConformanceTest {
     }
 
     @Test
+    void keepsEveryFrameWholeWhenTheListenerThreadSendsBesideOtherThreads() throws Exception {
+        // The listener's thread (a Netty transport's event loop) sends a large frame for every
+        // frame it hears, while other threads send theirs: however a frame is split between the
+        // threads that write it, no other frame may cut into it.
+        Pair pair = connect(MAX, MAX);
+        track(pair.local());
+        track(pair.peer());
+        java.util.function.LongFunction<Frame> reply = seq -> output(70_000 + (int) (seq * 7919 % 300_000), seq);
+        List<CompletableFuture<Void>> replies = java.util.Collections.synchronizedList(new ArrayList<>());
+        pair.local().start(new Transport.Listener() {
+            @Override
+            public void onFrame(Frame frame) {
+                replies.add(pair.local().send(reply.apply(1_000_000 + frame.getHeartbeat().getSequence())));
+            }
+
+            @Override
+            public void onTerminated(Termination termination) {
+            }
+        });
+        RecordingListener peerHeard = new RecordingListener();
+        pair.peer().start(peerHeard);
+        int asks = 200;
+        int threads = 3;
+        int perThread = 100;
+        java.util.function.IntUnaryOperator size = i -> 70_000 + (i * 104_729) % 300_000;
+        Thread asker = new Thread(() -> {
+            for (int i = 0; i < asks; i++) {
+                pair.peer().send(heartbeat(i));
+            }
+        });
+        asker.start();
+        List<CompletableFuture<Void>> sends = ConcurrentSenders.send(pair.local(), threads, perThread, WAIT, size);
+        List<Frame> got = peerHeard.next(asks + threads * perThread);
+        asker.join();
+        join(sends);
+        join(replies);
+        java.util.Set<Frame> expected = new java.util.HashSet<>();
+        for (int i = 0; i < asks; i++) {
+            expected.add(reply.apply(1_000_000 + i));
+        }
+        for (int t = 0; t < threads; t++) {
+            for (int i = 0; i < perThread; i++) {
+                expected.add(i % 10 == 0 ? output(size.applyAsInt(i), (long) t * perThread + i)
+                        : heartbeat(((long) t << 32) | i));
+            }
+        }
+        assertEquals(expected.size(), got.size());
+        assertEquals(expected, new java.util.HashSet<>(got));
+    }
+
+    @Test
     void gracefulPeerShutdownIsACleanEndOfStreamAfterEveryFrame() throws Exception {
         Started s = started();
         for (int i = 0; i < 100; i++) {

@@ -112,7 +112,14 @@ public class ChannelTransport implements Transport {
         synchronized (direct.writeLock()) {
             if (queued > 0 || !started.get()) {
                 queued++; // after the frames the loop still has to write
-                channel.writeAndFlush(frame).addListener(f -> written(f, sent));
+                if (channel.isRegistered() && channel.eventLoop().inEventLoop()) {
+                    // A write from the loop's own thread would go out at once, ahead of the
+                    // writes other threads queued as tasks (the rest of a frame among them):
+                    // it queues behind them instead.
+                    channel.eventLoop().execute(() -> channel.writeAndFlush(frame).addListener(f -> written(f, sent)));
+                } else {
+                    channel.writeAndFlush(frame).addListener(f -> written(f, sent));
+                }
                 return sent;
             }
             ByteBuf bytes = null;
