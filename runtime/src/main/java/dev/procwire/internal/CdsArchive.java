@@ -95,7 +95,10 @@ final class CdsArchive {
         }
         Path temp = archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid()
                 + "." + System.nanoTime() + ".tmp");
-        return new Use(List.of("-XX:ArchiveClassesAtExit=" + temp, "-D" + DUMPING_PROPERTY + "=true"), temp);
+        // The dump warns of every class it leaves out ("Skipping ...: Not linked"): not the user's
+        // business, and it would reach them as the worker's output. Errors still do.
+        return new Use(List.of("-XX:ArchiveClassesAtExit=" + temp, "-D" + DUMPING_PROPERTY + "=true",
+                "-Xlog:cds=error:stderr:uptime,level,tags", "-Xlog:cds+dynamic=error:stderr:uptime,level,tags"), temp);
     }
 
     /** How one worker uses the archive. */
