@@ -29,6 +29,24 @@ class SeedExamplesTest {
     }
 
     @Test
+    void eachStartMethodStartsTheChildItsWay() throws Exception {
+        ExampleRun r = ExampleRun.of(StartMethods.class, LIMIT);
+        assertEquals(0, r.exitCode(), r::output);
+        long self = Long.parseLong(r.find("^this program has pid (\\d+)$"));
+        for (int i = 1; i <= 3; i++) { // find() fails the test if no line matches
+            r.find("^spawn +start " + i + " took .*: child pid (\\d+), started by this program$");
+            r.find("^warm +start " + i + " took .*: child pid (\\d+), started by this program$");
+        }
+        // The first forkserver start may start the server; every child's parent is the server.
+        String server = r.find("^forkserver start 1 took .*: child pid \\d+, started by the fork server, pid (\\d+)$");
+        assertNotEquals(Long.toString(self), server, r::output);
+        for (int i = 2; i <= 3; i++) {
+            assertEquals(server, r.find("^forkserver start " + i
+                    + " took .*: child pid \\d+, started by the fork server, pid (\\d+)$"), r::output);
+        }
+    }
+
+    @Test
     void aDaemonChildIsTerminatedWhenMainEnds() throws Exception {
         ExampleRun r = ExampleRun.of(DaemonProcess.class, LIMIT);
         assertEquals(0, r.exitCode(), r::output);
