@@ -354,6 +354,38 @@ final class PoolBench {
         e1.out("pw_cpu_equal_pool_1proc");
         e2.out("pw_cpu_equal_pool_2proc");
         Bench.out("pw_cpu_equal_pool_speedup", e1.total / e2.total, "x");
+        // The ceiling on this machine: the same count in plain JVMs (no procwire), one counting
+        // all, then two counting half each at once. Two busy vCPUs of a VM need not give twice
+        // one's work (here a half took 83 to 101 ms in one of the two JVMs, 82 ms alone).
+        double whole = plainCount(1, CPU_N_EQUAL);
+        double halves = plainCount(2, CPU_N_EQUAL);
+        Bench.out("pw_cpu_plain_1proc", whole, "ms");
+        Bench.out("pw_cpu_plain_2proc", halves, "ms");
+        Bench.out("pw_cpu_plain_speedup", whole / halves, "x");
+    }
+
+    /**
+     * ms for the count below {@code limit} split over {@code n} plain JVMs running at once: the
+     * slowest one's median round after its JIT warm-up (see {@link PlainCount}).
+     */
+    private static double plainCount(int n, int limit) throws Exception {
+        String launcher = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<Process> ps = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            ps.add(new ProcessBuilder(launcher, "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xshare:auto",
+                    "-cp", System.getProperty("java.class.path"), PlainCount.class.getName(),
+                    Integer.toString(k), Integer.toString(n), Integer.toString(limit), "16")
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start());
+        }
+        double slowest = 0;
+        for (Process p : ps) {
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("plain count JVM exited with " + p.exitValue());
+            }
+            slowest = Math.max(slowest, Double.parseDouble(out));
+        }
+        return slowest;
     }
 
     /** Per timed rep: the longer of the workers' own count times; when both 2proc workers were up. */
