@@ -47,6 +47,8 @@ public final class PipeChannel extends AbstractChannel implements DuplexChannel,
     }
 
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
+    /** A pipe's default size: this much read in one wake-up means the writer had filled it. */
+    private static final int FULL_PIPE_BYTES = 64 * 1024;
 
     private final FileDescriptor in;
     private final FdOwner inOwner;
@@ -57,6 +59,11 @@ public final class PipeChannel extends AbstractChannel implements DuplexChannel,
     private final ReadHandle readHandle = new ReadHandle();
     private final WriteHandle writeHandle = new WriteHandle();
     private final Object writeLock = new Object();
+    // Growing each pipe once it fills up (see PipeSizes): asked once, what it took, on the loop.
+    private final java.util.concurrent.atomic.AtomicBoolean inGrowAsked = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean outGrowAsked = new java.util.concurrent.atomic.AtomicBoolean();
+    private int inGrown;
+    private int outGrown;
 
     private volatile boolean open = true;
     private volatile boolean inputShutdown;
@@ -203,6 +210,8 @@ public final class PipeChannel extends AbstractChannel implements DuplexChannel,
     private IOException closeIn(IOException failure) {
         inputShutdown = true;
         cancel(inRegistration);
+        PipeSizes.release(inGrown);
+        inGrown = 0;
         return closeQuietly(inOwner, failure);
     }
 
@@ -210,8 +219,33 @@ public final class PipeChannel extends AbstractChannel implements DuplexChannel,
         synchronized (writeLock) { // no direct write is under way, and none starts after this
             outputShutdown = true;
             cancel(outRegistration);
+            PipeSizes.release(outGrown);
+            outGrown = 0;
             return closeQuietly(outOwner, failure);
         }
+    }
+
+    /**
+     * A pipe of this channel filled up: it carries bulk data, so it is grown (once, later, on
+     * the loop, where its descriptor cannot be closed under the call).
+     */
+    private void filledUp(boolean input) {
+        if (!(input ? inGrowAsked : outGrowAsked).compareAndSet(false, true) || !isRegistered()) {
+            return;
+        }
+        PipeSizes.whenLoaded(eventLoop(), () -> {
+            if (input && !inputShutdown) {
+                inGrown = PipeSizes.grow(in.intValue());
+            } else if (!input && !outputShutdown) {
+                outGrown = PipeSizes.grow(out.intValue());
+            }
+        });
+    }
+
+    /** The sizes of the read and the write pipe in bytes (-1: none, or unknown). For tests. */
+    public int[] pipeSizes() {
+        return new int[] {in == null || inputShutdown ? -1 : PipeSizes.size(in.intValue()),
+                out == null || outputShutdown ? -1 : PipeSizes.size(out.intValue())};
     }
 
     @Override
@@ -225,7 +259,11 @@ public final class PipeChannel extends AbstractChannel implements DuplexChannel,
         if (!open || outputShutdown) {
             return -1;
         }
-        return FdWrites.writeAvailable(out, buf);
+        int written = FdWrites.writeAvailable(out, buf);
+        if (buf.isReadable()) {
+            filledUp(false);
+        }
+        return written;
     }
 
     private static void cancel(IoRegistration registration) {
@@ -289,6 +327,7 @@ public final class PipeChannel extends AbstractChannel implements DuplexChannel,
             }
             int written = FdWrites.writeSome(out, buf);
             if (written <= 0) {
+                filledUp(false);
                 return; // pipe full: the edge-triggered EPOLLOUT resumes us
             }
             buffer.removeBytes(written);
@@ -363,6 +402,7 @@ public final class PipeChannel extends AbstractChannel implements DuplexChannel,
             RecvByteBufAllocator.Handle handle = recvBufAllocHandle();
             handle.reset(config);
             boolean endOfStream = false;
+            long total = 0;
             try {
                 do {
                     ByteBuf buf = alloc().directBuffer(handle.guess());
@@ -375,11 +415,15 @@ public final class PipeChannel extends AbstractChannel implements DuplexChannel,
                         break;
                     }
                     buf.writerIndex(buf.writerIndex() + n);
+                    total += n;
                     handle.lastBytesRead(n);
                     handle.incMessagesRead(1);
                     pipeline.fireChannelRead(buf);
                     // A handler may have closed the channel, and so the descriptor: stop reading it.
                 } while (open && handle.continueReading());
+                if (total >= FULL_PIPE_BYTES) {
+                    filledUp(true); // a pipe's worth waited at once: bulk data
+                }
                 handle.readComplete();
                 pipeline.fireChannelReadComplete();
             } catch (IOException e) {

@@ -56,6 +56,11 @@ public final class PipeTransport extends ChannelTransport {
         }
     }
 
+    /** The sizes of the read and the write pipe in bytes (see {@code PipeSizes}). For tests. */
+    int[] pipeSizes() {
+        return ((PipeChannel) channel()).pipeSizes();
+    }
+
     private static int number(java.io.FileDescriptor fd, String what) throws IOException {
         if (!fd.valid()) {
             throw new IOException(what + ": the descriptor is not valid (closed)");

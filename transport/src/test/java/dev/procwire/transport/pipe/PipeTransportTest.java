@@ -116,6 +116,35 @@ class PipeTransportTest {
     }
 
     @Test
+    void pipesThatFillUpWithLargeFramesGrowToOneMebibyteAndSmallFramesLeaveThemAsTheyAre() throws Exception {
+        Peer small = cat();
+        for (int i = 0; i < 1000; i++) {
+            small.transport().send(heartbeat(i));
+        }
+        small.listener().next(1000);
+        assertEquals(List.of(65536, 65536), sizes(small), "pipes that never filled up");
+
+        Peer large = cat();
+        Frame frame = output(4 << 20, 7);
+        for (int i = 0; i < 3; i++) { // cat echoes each: both pipes fill up
+            large.transport().send(frame);
+            assertEquals(frame, large.listener().next());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20); // JNA loads on a thread of its own
+        while (!sizes(large).equals(List.of(1 << 20, 1 << 20)) && System.nanoTime() < deadline) {
+            large.transport().send(frame);
+            assertEquals(frame, large.listener().next());
+        }
+        assertEquals(List.of(1 << 20, 1 << 20), sizes(large), "read and write pipe of a bulk transfer");
+        assertEquals(List.of(65536, 65536), sizes(small), "the other transport's pipes");
+    }
+
+    private static List<Integer> sizes(Peer peer) {
+        int[] s = peer.transport().pipeSizes();
+        return List.of(s[0], s[1]);
+    }
+
+    @Test
     void echoesTenThousandSmallFramesInOrder() throws Exception {
         Peer peer = cat();
         int n = 10_000;
