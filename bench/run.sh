@@ -83,7 +83,7 @@ done
 b() { local c="$*"; timeout 300 "$@" || echo "# FAILED ($?): ${PIN:+PIN=$PIN }Bench ${c#*bench.Bench }" >&2; }
 # procwire harness; with PIN=P,C this JVM starts on CPU P (taskset -c), re-pins all its threads
 # there, and re-pins its worker's threads to CPU C once ready; names get _SUFFIX.
-pw() { b "$JAVA" -cp "$CP" dev.procwire.bench.Bench "$@"; }
+pw() { b "$JAVA" ${PW_JVM:-} -cp "$CP" dev.procwire.bench.Bench "$@"; }
 pwp() {
     local pin=$1 sfx=$2; shift 2
     PIN=$pin b taskset -c "${pin%,*}" "$JAVA" -cp "$CP" dev.procwire.bench.Bench "$@" \
@@ -148,7 +148,10 @@ start=$SECONDS
     pwp 0,0 1cpu transports
     pwp 0,1 2cpu transports
     if [ "$WHAT" = all ]; then
-        pw pool cpu
+        # A fixed, pre-touched heap: a JVM whose young generation still grows spends its first
+        # seconds faulting in fresh pages (a map of 200000 took 80-120 ms then, 10-20 ms after),
+        # which a few seconds of warm-up may or may not outlast: the figures were bimodal.
+        PW_JVM="-Xms1g -Xmx1g -XX:+AlwaysPreTouch" pw pool cpu
     fi
 } | tee "$W/pw.txt" >&2
 echo "# procwire took $((SECONDS - start)) s" >&2

@@ -352,8 +352,9 @@ public final class ProcessPool implements AutoCloseable {
             try {
                 List<R> out = new ArrayList<>(all.size());
                 for (Chunk<R> c : chunks) {
-                    for (Outcome<R> o : c.outcomes()) {
-                        out.add(o.get());
+                    Results<R> results = c.results();
+                    for (int i = 0; i < results.size(); i++) {
+                        out.add(results.get(i));
                     }
                 }
                 result.complete(out);
@@ -665,12 +666,45 @@ public final class ProcessPool implements AutoCloseable {
     }
 
     /** The outcome of one item: its value or its failure. */
-    private record Outcome<R>(R value, RuntimeException error) {
-        R get() {
-            if (error != null) {
-                throw error;
+    /**
+     * A chunk's results, item by item, without an object per item: the values as they came,
+     * and the failures where there are any. {@link #get} gives an item's value or throws its
+     * failure.
+     */
+    private static final class Results<R> {
+        private final List<?> values; // null when every item failed alike
+        private final RuntimeException[] errors; // null when none failed; else per item, null if it succeeded
+        private final RuntimeException allFailed;
+        private final int size;
+
+        private Results(List<?> values, RuntimeException[] errors, RuntimeException allFailed, int size) {
+            this.values = values;
+            this.errors = errors;
+            this.allFailed = allFailed;
+            this.size = size;
+        }
+
+        static <R> Results<R> of(List<?> values) {
+            return new Results<>(values, null, null, values.size());
+        }
+
+        static <R> Results<R> failed(RuntimeException e, int size) {
+            return new Results<>(null, null, e, size);
+        }
+
+        int size() {
+            return size;
+        }
+
+        @SuppressWarnings("unchecked")
+        R get(int i) {
+            if (allFailed != null) {
+                throw allFailed;
             }
-            return value;
+            if (errors != null && errors[i] != null) {
+                throw errors[i];
+            }
+            return (R) values.get(i);
         }
     }
 
@@ -684,20 +718,16 @@ public final class ProcessPool implements AutoCloseable {
             this.size = size;
         }
 
-        /** Waits for the chunk; one outcome per item, failures included. */
-        List<Outcome<R>> outcomes() {
+        /** Waits for the chunk; its results, failures included. */
+        Results<R> results() {
             Payload payload;
             try {
                 payload = await(job.answer);
             } catch (RuntimeException e) {
-                List<Outcome<R>> failed = new ArrayList<>(size);
-                for (int i = 0; i < size; i++) {
-                    failed.add(new Outcome<>(null, e));
-                }
-                return failed;
+                return Results.failed(e, size);
             }
             if (size == 1 && !payload.getContentType().startsWith(Protocol.BATCH_RESULT_TYPE)) {
-                return List.of(new Outcome<>(decode(payload), null));
+                return Results.of(java.util.Collections.singletonList(decode(payload)));
             }
             BatchResult batch;
             try {
@@ -710,20 +740,23 @@ public final class ProcessPool implements AutoCloseable {
                 throw new ProcwireException("a worker answered a batch of " + size + " arguments with " + count
                         + " results");
             }
-            List<Outcome<R>> out = new ArrayList<>(size);
             if (batch.hasColumn()) {
-                for (Object value : BatchColumns.decode(batch.getColumn())) {
-                    @SuppressWarnings("unchecked")
-                    R r = (R) value;
-                    out.add(new Outcome<>(r, null));
-                }
-                return out;
+                return Results.of(BatchColumns.decode(batch.getColumn()));
             }
+            List<Object> values = new ArrayList<>(size);
+            RuntimeException[] errors = null;
             for (dev.procwire.proto.v1.Outcome o : batch.getOutcomesList()) {
-                out.add(o.hasError() ? new Outcome<>(null, new RemoteException(o.getError()))
-                        : new Outcome<>(decode(o.getValue()), null));
+                if (o.hasError()) {
+                    if (errors == null) {
+                        errors = new RuntimeException[size];
+                    }
+                    errors[values.size()] = new RemoteException(o.getError());
+                    values.add(null);
+                } else {
+                    values.add(decode(o.getValue()));
+                }
             }
-            return out;
+            return new Results<>(values, errors, null, size);
         }
     }
 
@@ -761,7 +794,8 @@ public final class ProcessPool implements AutoCloseable {
         private final boolean ordered;
         private final ArrayDeque<Chunk<R>> inFlight = new ArrayDeque<>();
         private final LinkedBlockingQueue<Chunk<R>> completed = new LinkedBlockingQueue<>();
-        private final ArrayDeque<Outcome<R>> ready = new ArrayDeque<>();
+        private Results<R> ready; // the results being handed out, from readyAt on
+        private int readyAt;
         /** Why the pool took no more chunks (it was closed or terminated): the input stops there. */
         private IllegalStateException refused;
 
@@ -804,9 +838,13 @@ public final class ProcessPool implements AutoCloseable {
             }
         }
 
+        private boolean hasReady() {
+            return ready != null && readyAt < ready.size();
+        }
+
         @Override
         public boolean hasNext() {
-            return !ready.isEmpty() || !inFlight.isEmpty() || refused != null || source.hasNext();
+            return hasReady() || !inFlight.isEmpty() || refused != null || source.hasNext();
         }
 
         /**
@@ -816,7 +854,7 @@ public final class ProcessPool implements AutoCloseable {
          */
         @Override
         public R next() {
-            if (ready.isEmpty()) {
+            if (!hasReady()) {
                 if (refused != null && inFlight.isEmpty()) {
                     throw refused;
                 }
@@ -835,10 +873,11 @@ public final class ProcessPool implements AutoCloseable {
                     }
                     inFlight.remove(chunk);
                 }
-                ready.addAll(chunk.outcomes());
+                ready = chunk.results();
+                readyAt = 0;
                 fill();
             }
-            return ready.pollFirst().get();
+            return ready.get(readyAt++);
         }
 
         /** The rest of the results as a sequential stream. */
