@@ -42,6 +42,7 @@ ROWS = [
     ("  1 proc, below 2,000,000", "pw_cpu_equal_1proc", None, "py_cpu_1proc", None),
     ("  2 procs, below 2,000,000", "pw_cpu_equal_2proc", None, "py_cpu_2proc", None),
     ("cpu speedup, equal work, started pool", "pw_cpu_equal_pool_speedup", None, "py_cpu_speedup", ("abs>=", 1.9, "pw >= 1.9x")),
+    ("  equal work, forkserver, start inside", "pw_cpu_equal_forkserver_speedup", None, "py_cpu_speedup", None),
     ("  ceiling: 2 plain JVMs, no procwire", "pw_cpu_plain_speedup", None, None, None),
 ]
 # The transport rows (issue 3 item 6): (label, procwire, p99 or None, C floor, python, target).
@@ -97,6 +98,8 @@ CPU_DETAIL = [
     ("pw_cpu_pool_2proc_prefetch1_compute", "  the longer of the parts' own count times"),
     ("pw_cpu_pool_2proc_prefetch1_workers_used", "  distinct workers that ran the 2 parts"),
     ("pw_cpu_pool_speedup_prefetch1", "pool_1proc / pool_2proc_prefetch1"),
+    ("pw_cpu_equal_forkserver_1proc", "below 2,000,000, 1 worker from the fork server, start and join inside"),
+    ("pw_cpu_equal_forkserver_2proc", "  2 workers from the fork server, half each"),
     ("pw_cpu_plain_1proc", "below 2,000,000 in one plain JVM (no procwire), median round after JIT warm-up"),
     ("pw_cpu_plain_2proc", "  half each in two plain JVMs at once: the slower one's median round"),
 ]

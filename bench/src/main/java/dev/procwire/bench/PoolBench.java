@@ -354,6 +354,25 @@ final class PoolBench {
         e1.out("pw_cpu_equal_pool_1proc");
         e2.out("pw_cpu_equal_pool_2proc");
         Bench.out("pw_cpu_equal_pool_speedup", e1.total / e2.total, "x");
+        // Equal work, start and join inside the timing as the peer's, but started as Python's
+        // default (fork) starts its children: in a millisecond or two, by the fork server, which
+        // holds 2 workers ready (their JIT cold, as a forked Python's interpreter is not). The
+        // server starts first (untimed) and gets 1.5 s to refill before each timed start.
+        dev.procwire.ProcwireRuntime forkserver = dev.procwire.ProcwireRuntime.getContext("forkserver");
+        procs(1, CPU_N, PRIMES_BELOW_N, forkserver);
+        double[] oneFs = new double[3];
+        double[] twoFs = new double[3];
+        for (int i = 0; i < 3; i++) {
+            Thread.sleep(1500);
+            oneFs[i] = procs(1, CPU_N_EQUAL, PRIMES_BELOW_N_EQUAL, forkserver);
+            Thread.sleep(1500);
+            twoFs[i] = procs(2, CPU_N_EQUAL, PRIMES_BELOW_N_EQUAL, forkserver);
+        }
+        Arrays.sort(oneFs);
+        Arrays.sort(twoFs);
+        Bench.out("pw_cpu_equal_forkserver_1proc", oneFs[1], "ms");
+        Bench.out("pw_cpu_equal_forkserver_2proc", twoFs[1], "ms");
+        Bench.out("pw_cpu_equal_forkserver_speedup", oneFs[1] / twoFs[1], "x");
         // The ceiling on this machine: the same count in plain JVMs (no procwire), one counting
         // all, then two counting half each at once. Two busy vCPUs of a VM need not give twice
         // one's work (here a half took 83 to 101 ms in one of the two JVMs, 82 ms alone).
@@ -418,11 +437,19 @@ final class PoolBench {
     }
 
     private static double procs(int n, int limit, int expected) throws Exception {
+        return procs(n, limit, expected, null);
+    }
+
+    /** As {@link #procs(int, int, int)}, the workers started by {@code runtime} (null: the default one). */
+    private static double procs(int n, int limit, int expected, dev.procwire.ProcwireRuntime runtime) throws Exception {
         long t = System.nanoTime();
         List<WorkerProcess> ws = new ArrayList<>();
         List<CompletableFuture<Void>> started = new ArrayList<>();
         for (int k = 0; k < n; k++) {
             WorkerProcess w = new WorkerProcess(Count.class, List.of(k, n, limit));
+            if (runtime != null) {
+                w.setRuntime(runtime);
+            }
             ws.add(w);
             started.add(w.startAsync());
         }

@@ -144,13 +144,12 @@ final class ForkServerPool {
         }
     }
 
-    /** Refills a little later: after a hand-over, when the runtime has welcomed its worker. */
+    /**
+     * Refills a little later: after a hand-over, when the runtime has welcomed its worker, and
+     * when a CPU is idle (see {@link IdleCpu}).
+     */
     void refillSoon() {
-        try {
-            timers.schedule(this::refill, REFILL_DELAY_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // shutting down
-        }
+        IdleCpu.run(timers, this::refill, REFILL_DELAY_MILLIS);
     }
 
     /** How many workers are ready now. */

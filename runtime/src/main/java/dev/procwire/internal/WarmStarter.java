@@ -100,12 +100,9 @@ public final class WarmStarter implements WorkerStarter {
         return found;
     }
 
+    /** Refills after a hand-out, a little later and when a CPU is idle (see {@link IdleCpu}). */
     private void refillLater() {
-        try {
-            spawner.schedule(this::refill, REFILL_DELAY_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
-            // closed meanwhile: nothing to refill
-        }
+        IdleCpu.run(spawner, this::refill, REFILL_DELAY_MILLIS);
     }
 
     /** Spawns workers in the background until {@code size} are idle or on their way. */
