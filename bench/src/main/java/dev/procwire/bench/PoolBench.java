@@ -337,17 +337,7 @@ final class PoolBench {
         // Equal work: Java counts primes below 200000 about 25 times faster than Python, so JVM
         // start-up swamps that count. Below 2,000,000 one Java process works about as long as
         // Python's one process does below 200000: the same method (start and join included).
-        double[] one2m = new double[3];
-        double[] two2m = new double[3];
-        for (int i = 0; i < 3; i++) {
-            one2m[i] = procs(1, CPU_N_EQUAL, PRIMES_BELOW_N_EQUAL);
-            two2m[i] = procs(2, CPU_N_EQUAL, PRIMES_BELOW_N_EQUAL);
-        }
-        Arrays.sort(one2m);
-        Arrays.sort(two2m);
-        Bench.out("pw_cpu_equal_1proc", one2m[1], "ms");
-        Bench.out("pw_cpu_equal_2proc", two2m[1], "ms");
-        Bench.out("pw_cpu_equal_speedup", one2m[1] / two2m[1], "x");
+        equalWork("pw_cpu_equal", null, 0);
         // The same equal work on started pools (the workers' start-up out of the timing).
         PoolRun e1 = poolCount(1, 1, CPU_N_EQUAL, PRIMES_BELOW_N_EQUAL);
         PoolRun e2 = poolCount(2, 1, CPU_N_EQUAL, PRIMES_BELOW_N_EQUAL);
@@ -360,19 +350,7 @@ final class PoolBench {
         // server starts first (untimed) and gets 1.5 s to refill before each timed start.
         dev.procwire.ProcwireRuntime forkserver = dev.procwire.ProcwireRuntime.getContext("forkserver");
         procs(1, CPU_N, PRIMES_BELOW_N, forkserver);
-        double[] oneFs = new double[3];
-        double[] twoFs = new double[3];
-        for (int i = 0; i < 3; i++) {
-            Thread.sleep(1500);
-            oneFs[i] = procs(1, CPU_N_EQUAL, PRIMES_BELOW_N_EQUAL, forkserver);
-            Thread.sleep(1500);
-            twoFs[i] = procs(2, CPU_N_EQUAL, PRIMES_BELOW_N_EQUAL, forkserver);
-        }
-        Arrays.sort(oneFs);
-        Arrays.sort(twoFs);
-        Bench.out("pw_cpu_equal_forkserver_1proc", oneFs[1], "ms");
-        Bench.out("pw_cpu_equal_forkserver_2proc", twoFs[1], "ms");
-        Bench.out("pw_cpu_equal_forkserver_speedup", oneFs[1] / twoFs[1], "x");
+        equalWork("pw_cpu_equal_forkserver", forkserver, 1500);
         // The ceiling on this machine: the same count in plain JVMs (no procwire), one counting
         // all, then two counting half each at once. Two busy vCPUs of a VM need not give twice
         // one's work (here a half took 83 to 101 ms in one of the two JVMs, 82 ms alone).
@@ -384,14 +362,35 @@ final class PoolBench {
     }
 
     /**
+     * The count below 2,000,000 in 1 and in 2 worker processes of {@code runtime} (null: the
+     * default one), start and join inside, 3 reps each, {@code pauseMillis} before every start:
+     * prints {@code name}_1proc, _2proc (medians, ms) and _speedup.
+     */
+    private static void equalWork(String name, dev.procwire.ProcwireRuntime runtime, long pauseMillis)
+            throws Exception {
+        double[] one = new double[3];
+        double[] two = new double[3];
+        for (int i = 0; i < 3; i++) {
+            Thread.sleep(pauseMillis);
+            one[i] = procs(1, CPU_N_EQUAL, PRIMES_BELOW_N_EQUAL, runtime);
+            Thread.sleep(pauseMillis);
+            two[i] = procs(2, CPU_N_EQUAL, PRIMES_BELOW_N_EQUAL, runtime);
+        }
+        Arrays.sort(one);
+        Arrays.sort(two);
+        Bench.out(name + "_1proc", one[1], "ms");
+        Bench.out(name + "_2proc", two[1], "ms");
+        Bench.out(name + "_speedup", one[1] / two[1], "x");
+    }
+
+    /**
      * ms for the count below {@code limit} split over {@code n} plain JVMs running at once: the
      * slowest one's median round after its JIT warm-up (see {@link PlainCount}).
      */
     private static double plainCount(int n, int limit) throws Exception {
-        String launcher = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<Process> ps = new ArrayList<>();
         for (int k = 0; k < n; k++) {
-            ps.add(new ProcessBuilder(launcher, "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xshare:auto",
+            ps.add(new ProcessBuilder(dev.procwire.internal.SpawnStarter.javaOfThisJvm(), "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xshare:auto",
                     "-cp", System.getProperty("java.class.path"), PlainCount.class.getName(),
                     Integer.toString(k), Integer.toString(n), Integer.toString(limit), "16")
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start());

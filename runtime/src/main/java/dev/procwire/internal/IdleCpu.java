@@ -1,9 +1,6 @@
 package dev.procwire.internal;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -46,10 +43,8 @@ final class IdleCpu {
 
     /** Whether fewer tasks are runnable than there are CPUs, this thread not counted. */
     static boolean idle() {
-        try (InputStream in = Files.newInputStream(LOADAVG)) {
-            byte[] bytes = new byte[128];
-            int n = in.read(bytes);
-            String[] fields = new String(bytes, 0, Math.max(0, n), StandardCharsets.US_ASCII).trim().split("\\s+");
+        try {
+            String[] fields = dev.procwire.transport.internal.ProcFiles.read(LOADAVG).split("\\s+");
             int runnable = Integer.parseInt(fields[3].substring(0, fields[3].indexOf('/')));
             return runnable - 1 < Runtime.getRuntime().availableProcessors();
         } catch (IOException | RuntimeException e) {

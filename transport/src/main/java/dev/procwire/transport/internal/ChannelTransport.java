@@ -49,6 +49,8 @@ public class ChannelTransport implements Transport {
     private final DirectWritable direct;
     /** Frames handed to the loop and not yet written; guarded by the direct write lock. */
     private int queued;
+    /** Set once a last error frame is on its way: no direct write may cut into it. Same lock. */
+    private boolean loopWritesOnly;
 
     protected ChannelTransport(DuplexChannel channel, EventLoopGroup group, String name, int maxFrameBytes) {
         this(channel, channel instanceof DirectWritable d ? d : null, group, name, maxFrameBytes);
@@ -63,9 +65,7 @@ public class ChannelTransport implements Transport {
                                int maxFrameBytes) {
         this.channel = Objects.requireNonNull(channel, "channel");
         this.direct = direct;
-        if (direct instanceof AutoCloseable closeable) {
-            channel.closeFuture().addListener(f -> closeable.close());
-        }
+        channel.closeFuture().addListener(f -> closeDirect());
         this.group = Objects.requireNonNull(group, "group");
         this.name = Objects.requireNonNull(name, "name");
         this.maxFrameBytes = FrameLimits.checkMax(maxFrameBytes);
@@ -95,8 +95,7 @@ public class ChannelTransport implements Transport {
     public CompletableFuture<Void> send(Frame frame) {
         CompletableFuture<Void> sent = new CompletableFuture<>();
         if (shuttingDown || !channel.isOpen() || channel.isOutputShutdown()) {
-            sent.completeExceptionally(new TransportException(Termination.Kind.LOCAL_SHUTDOWN,
-                    name + " is closed; frame not sent"));
+            sent.completeExceptionally(closed(null));
             return sent;
         }
         int size = frame.getSerializedSize();
@@ -110,15 +109,15 @@ public class ChannelTransport implements Transport {
             return sent;
         }
         synchronized (direct.writeLock()) {
-            if (queued > 0 || !started.get()) {
+            if (queued > 0 || loopWritesOnly || !started.get()) {
                 queued++; // after the frames the loop still has to write
                 if (channel.isRegistered() && channel.eventLoop().inEventLoop()) {
                     // A write from the loop's own thread would go out at once, ahead of the
                     // writes other threads queued as tasks (the rest of a frame among them):
                     // it queues behind them instead.
-                    channel.eventLoop().execute(() -> channel.writeAndFlush(frame).addListener(f -> written(f, sent)));
+                    channel.eventLoop().execute(() -> writeThroughLoop(frame, sent));
                 } else {
-                    channel.writeAndFlush(frame).addListener(f -> written(f, sent));
+                    writeThroughLoop(frame, sent);
                 }
                 return sent;
             }
@@ -127,20 +126,18 @@ public class ChannelTransport implements Transport {
                 bytes = FrameEncoder.encode(channel.alloc(), frame, size);
                 int n = direct.writeNow(bytes);
                 if (n < 0) {
-                    sent.completeExceptionally(new TransportException(Termination.Kind.LOCAL_SHUTDOWN,
-                            name + " is closed; frame not sent"));
+                    sent.completeExceptionally(closed(null));
                 } else if (!bytes.isReadable()) {
                     sent.complete(null);
                 } else {
                     queued++; // the descriptor is full: the loop writes the rest when it drains
                     ByteBuf rest = bytes;
                     bytes = null;
-                    channel.writeAndFlush(rest).addListener(f -> written(f, sent));
+                    writeThroughLoop(rest, sent);
                 }
             } catch (IOException | RuntimeException e) {
                 if (shuttingDown) { // the output was shut down under this send
-                    sent.completeExceptionally(new TransportException(Termination.Kind.LOCAL_SHUTDOWN,
-                            name + " is closed; frame not sent", e));
+                    sent.completeExceptionally(closed(e));
                 } else {
                     sent.completeExceptionally(new TransportException(Termination.Kind.IO_ERROR,
                             name + ": send failed: " + e.getMessage(), e));
@@ -153,6 +150,14 @@ public class ChannelTransport implements Transport {
             }
         }
         return sent;
+    }
+
+    private TransportException closed(Throwable cause) {
+        return new TransportException(Termination.Kind.LOCAL_SHUTDOWN, name + " is closed; frame not sent", cause);
+    }
+
+    private void writeThroughLoop(Object frameOrBytes, CompletableFuture<Void> sent) {
+        channel.writeAndFlush(frameOrBytes).addListener(f -> written(f, sent));
     }
 
     /** A write through the loop has ended: direct writes may resume once none is left. */
@@ -174,7 +179,18 @@ public class ChannelTransport implements Transport {
     private void noMoreDirectWrites() {
         if (direct != null) {
             synchronized (direct.writeLock()) {
-                queued = Integer.MAX_VALUE / 2;
+                loopWritesOnly = true;
+            }
+        }
+    }
+
+    /** Closes the direct writer, if it is one that holds something (a duplicated descriptor). */
+    private void closeDirect() {
+        if (direct instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                // nothing more to release
             }
         }
     }
@@ -226,13 +242,7 @@ public class ChannelTransport implements Transport {
             return false;
         }
         channel.unsafe().closeForcibly(); // no event loop to close it on
-        if (direct instanceof AutoCloseable closeable) {
-            try {
-                closeable.close();
-            } catch (Exception e) {
-                // nothing more to release
-            }
-        }
+        closeDirect();
         terminate(pending);
         return true;
     }

@@ -21,6 +21,7 @@ import io.netty.channel.unix.FileDescriptor;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A Netty channel over a pair of pipe or FIFO file descriptors: one read end, one write end,
@@ -60,8 +61,8 @@ public final class PipeChannel extends AbstractChannel implements DuplexChannel,
     private final WriteHandle writeHandle = new WriteHandle();
     private final Object writeLock = new Object();
     // Growing each pipe once it fills up (see PipeSizes): asked once, what it took, on the loop.
-    private final java.util.concurrent.atomic.AtomicBoolean inGrowAsked = new java.util.concurrent.atomic.AtomicBoolean();
-    private final java.util.concurrent.atomic.AtomicBoolean outGrowAsked = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean inGrowAsked = new AtomicBoolean();
+    private final AtomicBoolean outGrowAsked = new AtomicBoolean();
     private int inGrown;
     private int outGrown;
 

@@ -2,7 +2,6 @@ package dev.procwire.transport.internal;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -116,15 +115,10 @@ public final class PipeSizes {
         return soft * 4096 / 4;
     }
 
-    /**
-     * A number from a sysctl file, read in one call: such a file answers only a read from offset
-     * 0 (Files.readString reads its first byte alone, then sees its end, and gets "1").
-     */
+    /** A number from a sysctl file (see {@link ProcFiles}), or {@code otherwise}. */
     static long readLong(Path file, long otherwise) {
-        try (java.io.InputStream in = Files.newInputStream(file)) {
-            byte[] bytes = new byte[64];
-            int n = in.read(bytes);
-            return Long.parseLong(new String(bytes, 0, Math.max(0, n), java.nio.charset.StandardCharsets.US_ASCII).strip());
+        try {
+            return Long.parseLong(ProcFiles.read(file));
         } catch (IOException | RuntimeException e) {
             return otherwise;
         }
