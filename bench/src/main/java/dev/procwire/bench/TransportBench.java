@@ -65,6 +65,8 @@ final class TransportBench {
      */
     static final double BW_WARMUP_SECONDS = Double.parseDouble(System.getProperty("bench.transport.bw.warmup.secs", "2.0"));
     static final int WINDOW = Integer.getInteger("bench.transport.bw.window", 4);
+    /** Which figures to measure ({@code -Dbench.transport.figures=bw_in}, for profiling one): all by default. */
+    static final List<String> FIGURES = List.of(System.getProperty("bench.transport.figures", "rtt,rtt_loop,bw,bw_in").split(","));
     static final int MSG_BYTES = 64;
     static final int BW_PAYLOAD = 1 << 20;
     private static final int MAX = FrameLimits.DEFAULT_MAX_FRAME_BYTES;
@@ -155,10 +157,18 @@ final class TransportBench {
                 throw new IllegalStateException(kind + " child's first frame is not a Heartbeat: " + hello);
             }
             String name = "pw_" + kind;
-            rttCaller(name + "_rtt", c.transport(), rx, c.child());
-            rttLoop(name + "_rtt_loop", c.transport(), rx, c.child());
-            bw(name + "_bw", c.transport(), rx, c.child());
-            bwIn(name + "_bw_in", c.transport(), rx, c.child());
+            if (FIGURES.contains("rtt")) {
+                rttCaller(name + "_rtt", c.transport(), rx, c.child());
+            }
+            if (FIGURES.contains("rtt_loop")) {
+                rttLoop(name + "_rtt_loop", c.transport(), rx, c.child());
+            }
+            if (FIGURES.contains("bw")) {
+                bw(name + "_bw", c.transport(), rx, c.child());
+            }
+            if (FIGURES.contains("bw_in")) {
+                bwIn(name + "_bw_in", c.transport(), rx, c.child());
+            }
         } finally {
             c.transport().shutdown(); // the child reads end of stream and exits
             if (!c.child().waitFor(10, TimeUnit.SECONDS)) {

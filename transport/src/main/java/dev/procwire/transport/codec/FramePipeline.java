@@ -20,10 +20,12 @@ public final class FramePipeline {
 
     private FramePipeline() {}
 
-    /** Adds the three codec handlers at the end of {@code pipeline}. */
-    public static void install(ChannelPipeline pipeline, int maxFrameBytes) {
-        pipeline.addLast(FRAME_DECODER, new VarintFrameDecoder(maxFrameBytes));
+    /** Adds the three codec handlers at the end of {@code pipeline}; returns its frame decoder. */
+    public static VarintFrameDecoder install(ChannelPipeline pipeline, int maxFrameBytes) {
+        VarintFrameDecoder framer = new VarintFrameDecoder(maxFrameBytes);
+        pipeline.addLast(FRAME_DECODER, framer);
         pipeline.addLast(PROTOBUF_DECODER, DECODER);
         pipeline.addLast(FRAME_ENCODER, ENCODER);
+        return framer;
     }
 }

@@ -23,10 +23,23 @@ import java.util.List;
  * <p>Unlike Netty's {@code ProtobufVarint32FrameDecoder} this decoder has a maximum, and it tells a
  * stream that ends inside a frame ({@link TruncatedFrameException}) from one that ends cleanly.
  * Emits each body as a retained slice (of a composite buffer when the frame spanned several
- * reads). Not sharable: it keeps per-connection state.
+ * reads), except a body of {@link #GATHER_MIN} bytes or more that is not all there when its
+ * prefix is read: that one is gathered into an array of its own as the reads come, each read
+ * buffer released at once, and emitted as a {@link GatheredBody}. {@link #bytesWanted()} says how
+ * much of such a body is still to come, so that a reader can size its reads to it. Not sharable:
+ * it keeps per-connection state.
  */
 public final class VarintFrameDecoder extends ByteToMessageDecoder {
+    /**
+     * A body at least this large that spans reads is gathered into its own array. Below it,
+     * gathering gains nothing over a composite of the read buffers plus one copy at the end.
+     */
+    public static final int GATHER_MIN = 64 * 1024;
+
     private final int maxFrameBytes;
+    /** The body being gathered, or null; event loop only, as every decoder state. */
+    private byte[] gathering;
+    private int gathered;
 
     public VarintFrameDecoder(int maxFrameBytes) {
         this.maxFrameBytes = FrameLimits.checkMax(maxFrameBytes);
@@ -36,6 +49,41 @@ public final class VarintFrameDecoder extends ByteToMessageDecoder {
         // copies all gathered so far) before the body decoder copied it once more. Frames that
         // arrive whole in one read are not cumulated either way.
         setCumulator(COMPOSITE_CUMULATOR);
+    }
+
+    /**
+     * How many more bytes the large body being gathered needs, or 0 when none is: a hint for the
+     * size of the next read. Event loop only.
+     */
+    public int bytesWanted() {
+        return gathering == null ? 0 : gathering.length - gathered;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (gathering == null || !(msg instanceof ByteBuf in)) {
+            super.channelRead(ctx, msg);
+            return;
+        }
+        boolean passedOn = false;
+        try {
+            int n = Math.min(in.readableBytes(), gathering.length - gathered);
+            in.readBytes(gathering, gathered, n);
+            gathered += n;
+            if (gathered == gathering.length) {
+                GatheredBody body = new GatheredBody(gathering);
+                gathering = null;
+                ctx.fireChannelRead(body);
+                if (in.isReadable()) { // the next frames: framed as usual
+                    passedOn = true;
+                    super.channelRead(ctx, in);
+                }
+            }
+        } finally {
+            if (!passedOn) {
+                in.release();
+            }
+        }
     }
 
     @Override
@@ -53,6 +101,14 @@ public final class VarintFrameDecoder extends ByteToMessageDecoder {
                 throw new TooLongFrameException(FrameLimits.tooLarge(length, maxFrameBytes));
             }
             if (in.readableBytes() < length) {
+                if (length >= GATHER_MIN) {
+                    // What is here now goes into the body's own array, the rest as it is read:
+                    // the cumulation is left empty, and channelRead fills the array.
+                    gathering = new byte[(int) length];
+                    gathered = in.readableBytes();
+                    in.readBytes(gathering, 0, gathered);
+                    return;
+                }
                 in.readerIndex(start);
                 return;
             }
@@ -62,6 +118,12 @@ public final class VarintFrameDecoder extends ByteToMessageDecoder {
 
     @Override
     protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+        if (gathering != null) {
+            int missing = gathering.length - gathered;
+            gathering = null;
+            throw new TruncatedFrameException("stream ended inside a frame (" + missing + " bytes of a "
+                    + "frame body of " + (gathered + missing) + " bytes missing)");
+        }
         decode(ctx, in, out);
         if (in.isReadable()) {
             int left = in.readableBytes();
@@ -69,6 +131,11 @@ public final class VarintFrameDecoder extends ByteToMessageDecoder {
             throw new TruncatedFrameException(
                     "stream ended inside a frame (" + left + " bytes of an incomplete frame)");
         }
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        gathering = null;
     }
 
     private static final long INCOMPLETE = -1;

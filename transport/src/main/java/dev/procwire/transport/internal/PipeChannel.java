@@ -406,7 +406,7 @@ public final class PipeChannel extends AbstractChannel implements DuplexChannel,
             long total = 0;
             try {
                 do {
-                    ByteBuf buf = alloc().directBuffer(handle.guess());
+                    ByteBuf buf = handle.allocate(alloc());
                     handle.attemptedBytesRead(buf.writableBytes());
                     int n = read(buf);
                     if (n <= 0) {

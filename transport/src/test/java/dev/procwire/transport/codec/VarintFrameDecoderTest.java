@@ -79,7 +79,12 @@ class VarintFrameDecoderTest {
     /** Everything the channel decoded so far, as byte arrays; the slices are released. */
     private static List<byte[]> readBodies(EmbeddedChannel channel) {
         List<byte[]> got = new ArrayList<>();
-        for (ByteBuf buf; (buf = channel.readInbound()) != null; ) {
+        for (Object msg; (msg = channel.readInbound()) != null; ) {
+            if (msg instanceof GatheredBody gathered) {
+                got.add(gathered.bytes());
+                continue;
+            }
+            ByteBuf buf = (ByteBuf) msg;
             try {
                 got.add(ByteBufUtil.getBytes(buf));
             } finally {
@@ -87,6 +92,16 @@ class VarintFrameDecoderTest {
             }
         }
         return got;
+    }
+
+    /** Feeds {@code wire} in pieces that end at {@code cuts} (ascending offsets). */
+    private static void feed(EmbeddedChannel channel, byte[] wire, int... cuts) {
+        int from = 0;
+        for (int cut : cuts) {
+            channel.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOfRange(wire, from, cut)));
+            from = cut;
+        }
+        channel.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOfRange(wire, from, wire.length)));
     }
 
     private static List<Frame> readFrames(EmbeddedChannel channel) {
@@ -305,6 +320,94 @@ class VarintFrameDecoderTest {
     @Test
     void reportsNothingWhenAnEmptyStreamEnds() {
         EmbeddedChannel channel = decoderChannel(MAX);
+        assertFalse(channel.finish());
+    }
+
+    // ---- large bodies that span reads: gathered into an array of their own
+
+    @Test
+    void gathersALargeBodySplitAcrossReadsIntoItsOwnArray() {
+        int big = VarintFrameDecoder.GATHER_MIN + 1000;
+        List<byte[]> bodies = randomBodies(10, big, 20, big, 0);
+        byte[] wire = wire(bodies);
+        int bigStart = delimited(bodies.get(0)).length;
+        int[][] cutSets = {
+                {bigStart + 1, bigStart + 5000}, // inside the big frame's prefix, then mid-body
+                {bigStart + 3, bigStart + 4}, // right after the prefix, then one body byte
+                {bigStart + 100, bigStart + 40_000, bigStart + 60_000}, // several reads
+                {bigStart + big + 3 - 1}, // all but the body's last byte
+                {wire.length - 30}, // the second big frame spans, its predecessors do not
+        };
+        for (int[] cuts : cutSets) {
+            EmbeddedChannel channel = decoderChannel(MAX);
+            feed(channel, wire, cuts);
+            List<Object> raw = new ArrayList<>();
+            List<byte[]> got = new ArrayList<>();
+            for (Object msg; (msg = channel.readInbound()) != null; ) {
+                raw.add(msg);
+                got.add(msg instanceof GatheredBody g ? g.bytes() : release(msg));
+            }
+            assertBodiesEqual(bodies, got, "cuts " + Arrays.toString(cuts));
+            assertTrue(raw.stream().anyMatch(m -> m instanceof GatheredBody), "a spanning big body is gathered");
+            raw.stream().filter(m -> m instanceof GatheredBody).forEach(m ->
+                    assertEquals(big, ((GatheredBody) m).length(), "gathered bodies are the big ones"));
+            assertFalse(channel.finish());
+        }
+    }
+
+    private static byte[] release(Object msg) {
+        ByteBuf buf = (ByteBuf) msg;
+        try {
+            return ByteBufUtil.getBytes(buf);
+        } finally {
+            buf.release();
+        }
+    }
+
+    @Test
+    void aLargeBodyThatArrivesWholeIsNotGathered() {
+        byte[] body = randomBodies(VarintFrameDecoder.GATHER_MIN * 2).get(0);
+        EmbeddedChannel channel = decoderChannel(MAX);
+        channel.writeInbound(Unpooled.wrappedBuffer(delimited(body)));
+        Object msg = channel.readInbound();
+        assertInstanceOf(ByteBuf.class, msg);
+        assertArrayEquals(body, release(msg));
+    }
+
+    @Test
+    void saysHowManyBytesTheGatheredBodyStillWants() {
+        int big = VarintFrameDecoder.GATHER_MIN + 5;
+        byte[] wire = delimited(randomBodies(big).get(0));
+        VarintFrameDecoder decoder = new VarintFrameDecoder(MAX);
+        EmbeddedChannel channel = new EmbeddedChannel(decoder);
+        channels.add(channel);
+        assertEquals(0, decoder.bytesWanted());
+        channel.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOfRange(wire, 0, 1000)));
+        assertEquals(wire.length - 1000, decoder.bytesWanted());
+        channel.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOfRange(wire, 1000, wire.length - 1)));
+        assertEquals(1, decoder.bytesWanted());
+        channel.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOfRange(wire, wire.length - 1, wire.length)));
+        assertEquals(0, decoder.bytesWanted());
+        assertInstanceOf(GatheredBody.class, channel.readInbound());
+    }
+
+    @Test
+    void reportsATruncatedFrameWhenTheStreamEndsInsideAGatheredBody() {
+        int big = VarintFrameDecoder.GATHER_MIN + 5;
+        byte[] wire = delimited(randomBodies(big).get(0));
+        EmbeddedChannel channel = decoderChannel(MAX);
+        channel.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOfRange(wire, 0, wire.length - 7)));
+        TruncatedFrameException e = assertThrows(TruncatedFrameException.class, channel::finish);
+        assertTrue(e.getMessage().contains("7 bytes of a frame body of " + big + " bytes missing"), e.getMessage());
+    }
+
+    @Test
+    void decodesALargeFrameSplitAcrossReadsThroughTheFullCodec() {
+        List<Frame> frames = List.of(heartbeat(1), output((1 << 20) - 100, 2), heartbeat(3));
+        byte[] wire = encode(frames);
+        EmbeddedChannel channel = codecChannel(2 << 20);
+        feed(channel, wire, 5, 70_000, 500_000, wire.length - 8);
+        assertEquals(frames, readFrames(channel));
         assertFalse(channel.finish());
     }
 

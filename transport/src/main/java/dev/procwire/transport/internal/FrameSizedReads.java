@@ -1,0 +1,101 @@
+package dev.procwire.transport.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.util.UncheckedBooleanSupplier;
+import java.util.Objects;
+import java.util.function.IntSupplier;
+
+/**
+ * Read sizes for a channel that carries frames: as {@link AdaptiveRecvByteBufAllocator} guesses
+ * them (up to 64 KiB), except while a large frame is being gathered, when a read asks for the rest
+ * of that frame, up to {@link #MAX_READ}. A 1 MiB frame thus comes in one or a few reads, as a C
+ * reader with a 1 MiB buffer takes it, not in sixteen: each read of a pipe takes its lock, and
+ * wakes a writer that then contends for it. One per channel (the hint is that channel's decoder's).
+ */
+public final class FrameSizedReads implements RecvByteBufAllocator {
+    /** The largest read: procwire's pipes grow to this size (see PipeSizes). */
+    public static final int MAX_READ = 1 << 20;
+
+    private final RecvByteBufAllocator adaptive = new AdaptiveRecvByteBufAllocator();
+    private final IntSupplier wanted;
+
+    /** @param wanted bytes still missing of the frame being gathered, 0 if none (event loop only) */
+    public FrameSizedReads(IntSupplier wanted) {
+        this.wanted = Objects.requireNonNull(wanted, "wanted");
+    }
+
+    @Override
+    public Handle newHandle() {
+        return new SizedHandle((ExtendedHandle) adaptive.newHandle());
+    }
+
+    /** The adaptive handle, with the frame's need overriding its guess when larger. */
+    private final class SizedHandle implements ExtendedHandle {
+        private final ExtendedHandle delegate;
+
+        SizedHandle(ExtendedHandle delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public int guess() {
+            int guess = delegate.guess();
+            int need = wanted.getAsInt();
+            return need > guess ? Math.min(need, MAX_READ) : guess;
+        }
+
+        @Override
+        public ByteBuf allocate(ByteBufAllocator alloc) {
+            return alloc.ioBuffer(guess());
+        }
+
+        @Override
+        public void reset(ChannelConfig config) {
+            delegate.reset(config);
+        }
+
+        @Override
+        public void incMessagesRead(int numMessages) {
+            delegate.incMessagesRead(numMessages);
+        }
+
+        @Override
+        public void lastBytesRead(int bytes) {
+            delegate.lastBytesRead(bytes);
+        }
+
+        @Override
+        public int lastBytesRead() {
+            return delegate.lastBytesRead();
+        }
+
+        @Override
+        public void attemptedBytesRead(int bytes) {
+            delegate.attemptedBytesRead(bytes);
+        }
+
+        @Override
+        public int attemptedBytesRead() {
+            return delegate.attemptedBytesRead();
+        }
+
+        @Override
+        public boolean continueReading() {
+            return delegate.continueReading();
+        }
+
+        @Override
+        public boolean continueReading(UncheckedBooleanSupplier maybeMoreDataSupplier) {
+            return delegate.continueReading(maybeMoreDataSupplier);
+        }
+
+        @Override
+        public void readComplete() {
+            delegate.readComplete();
+        }
+    }
+}
