@@ -13,7 +13,6 @@ import dev.procwire.transport.codec.FramePipeline;
 import dev.procwire.transport.codec.VarintFrameDecoder;
 import dev.procwire.transport.codec.VarintFrameDecoder.TruncatedFrameException;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -66,11 +65,7 @@ public class ChannelTransport implements Transport {
     protected ChannelTransport(DuplexChannel channel, DirectWritable direct, EventLoopGroup group, String name,
                                int maxFrameBytes) {
         this.channel = Objects.requireNonNull(channel, "channel");
-        // Netty 4.2's default allocator does not pool a buffer of 1 MiB: a frame that large got
-        // a fresh, zeroed direct buffer with a Cleaner, and under load the JDK's direct memory
-        // limit made allocations wait for System.gc() (UDS sends of 1 MiB fell to 300-600
-        // MiB/s in some runs). The pooled allocator reuses that memory.
-        channel.config().setAllocator(PooledByteBufAllocator.DEFAULT);
+        channel.config().setAllocator(TransportAllocator.INSTANCE); // why: see there
         this.direct = direct;
         channel.closeFuture().addListener(f -> closeDirect());
         this.group = Objects.requireNonNull(group, "group");
