@@ -37,8 +37,10 @@ ROWS = [
     ("executor throughput", "pw_executor_submit_tput", None, "py_executor_submit_tput", None),
     ("cpu 1 process", "pw_cpu_1proc", None, "py_cpu_1proc", None),
     ("cpu 2 processes", "pw_cpu_2proc", None, "py_cpu_2proc", None),
-    ("cpu speedup", "pw_cpu_speedup", None, "py_cpu_speedup", ("abs>=", 1.9, "pw >= 1.9x")),
-    ("cpu speedup, equal work", "pw_cpu_equal_speedup", None, "py_cpu_speedup", ("abs>=", 1.9, "pw >= 1.9x")),
+    # Start and join inside the timing: two JVM start-ups against a 7 ms count, not the count's
+    # speed-up; the target is carried by the started-pool row (bench/README.md, "Which CPU row").
+    ("cpu speedup, start inside", "pw_cpu_speedup", None, "py_cpu_speedup", None),
+    ("cpu speedup, equal work, start inside", "pw_cpu_equal_speedup", None, "py_cpu_speedup", None),
     ("  1 proc, below 2,000,000", "pw_cpu_equal_1proc", None, "py_cpu_1proc", None),
     ("  2 procs, below 2,000,000", "pw_cpu_equal_2proc", None, "py_cpu_2proc", None),
     ("cpu speedup, equal work, started pool", "pw_cpu_equal_pool_speedup", None, "py_cpu_speedup", ("abs>=", 1.9, "pw >= 1.9x")),
