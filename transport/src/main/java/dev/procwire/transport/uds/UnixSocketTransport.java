@@ -33,6 +33,12 @@ public final class UnixSocketTransport extends ChannelTransport {
     private static final long CONNECT_RETRY_MILLIS = 2_000;
 
     private final PeerCredentials peer;
+    /**
+     * SO_SNDBUF of procwire's sockets, as its pipes grow to 1 MiB; {@code -Dprocwire.udsSendBuffer},
+     * 0 for the system's default.
+     */
+    static final int SEND_BUFFER_BYTES = Integer.getInteger("procwire.udsSendBuffer", 1 << 20);
+
     private final long handshakeDeadlineNanos;
     private final long handshakeTimeoutMillis;
     private volatile boolean heard;
@@ -40,6 +46,12 @@ public final class UnixSocketTransport extends ChannelTransport {
     UnixSocketTransport(EpollDomainSocketChannel channel, PeerCredentials peer, String name, int maxFrameBytes,
                         long handshakeDeadlineNanos, long handshakeTimeoutMillis) {
         super(channel, duplicateWriter(channel, name), EventLoops.shared(), name, maxFrameBytes);
+        if (SEND_BUFFER_BYTES > 0) {
+            // A Unix stream socket queues at most its sender's SO_SNDBUF (208 KiB by default), so
+            // a 1 MiB frame went out in five or more writes, each woken by the reader's progress.
+            // The kernel caps the value at net.core.wmem_max for non-root users.
+            channel.config().setSendBufferSize(SEND_BUFFER_BYTES);
+        }
         this.peer = Objects.requireNonNull(peer, "peer");
         this.handshakeDeadlineNanos = handshakeDeadlineNanos;
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
@@ -91,6 +103,11 @@ public final class UnixSocketTransport extends ChannelTransport {
             throw e;
         }
         return new UnixSocketTransport(channel, server, name, maxFrameBytes, 0, 0);
+    }
+
+    /** The socket's SO_SNDBUF as the kernel reports it (twice the value set, within its cap). For tests. */
+    int sendBufferSize() {
+        return ((EpollDomainSocketChannel) channel()).config().getSendBufferSize();
     }
 
     /** The process at the other end, as the kernel recorded it when the socket was connected. */

@@ -103,6 +103,20 @@ class UnixSocketServerTest {
     }
 
     @Test
+    void bothEndsAskForASendBufferOfOneMebibyte() throws Exception {
+        server();
+        CompletableFuture<UnixSocketTransport> expected = server.expect(ME, "worker", WAIT);
+        UnixSocketTransport client = client();
+        UnixSocketTransport accepted = get(expected);
+        closeables.add(accepted);
+        long wmemMax = Long.parseLong(Files.readString(Path.of("/proc/sys/net/core/wmem_max")).trim());
+        // Linux doubles the value set, and caps what it sets at wmem_max (root may exceed it).
+        long atLeast = 2 * Math.min(UnixSocketTransport.SEND_BUFFER_BYTES, wmemMax);
+        assertTrue(client.sendBufferSize() >= atLeast, client.sendBufferSize() + " < " + atLeast);
+        assertTrue(accepted.sendBufferSize() >= atLeast, accepted.sendBufferSize() + " < " + atLeast);
+    }
+
+    @Test
     void admitsAProcessThatConnectsBeforeItIsExpected() throws Exception {
         server();
         UnixSocketTransport client = client();
