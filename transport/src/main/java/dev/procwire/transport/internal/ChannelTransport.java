@@ -52,6 +52,12 @@ public class ChannelTransport implements Transport {
     private int queued;
     /** Set once a last error frame is on its way: no direct write may cut into it. Same lock. */
     private boolean loopWritesOnly;
+    /** Frames are being delivered from one read of the channel; event loop only. */
+    private boolean inRead;
+    /** Frames the listener sent during that read wait for one flush at its end; event loop only. */
+    private boolean flushAfterRead;
+    /** How many of the queued frames are such answers; event loop only, under the write lock. */
+    private int deferred;
 
     protected ChannelTransport(DuplexChannel channel, EventLoopGroup group, String name, int maxFrameBytes) {
         this(channel, channel instanceof DirectWritable d ? d : null, group, name, maxFrameBytes);
@@ -108,10 +114,21 @@ public class ChannelTransport implements Transport {
             return sent;
         }
         if (direct == null) {
-            channel.writeAndFlush(frame).addListener(f -> written(f, sent));
+            if (answeringRead()) {
+                writeAtEndOfRead(frame, sent);
+            } else {
+                channel.writeAndFlush(frame).addListener(f -> written(f, sent));
+            }
             return sent;
         }
         synchronized (direct.writeLock()) {
+            if (answeringRead() && queued == deferred && !loopWritesOnly) {
+                // Nothing but this read's own answers is queued: this one goes out with them.
+                queued++;
+                deferred++;
+                writeAtEndOfRead(frame, sent);
+                return sent;
+            }
             if (queued > 0 || loopWritesOnly || !started.get()) {
                 queued++; // after the frames the loop still has to write
                 if (channel.isRegistered() && channel.eventLoop().inEventLoop()) {
@@ -153,6 +170,23 @@ public class ChannelTransport implements Transport {
             }
         }
         return sent;
+    }
+
+    /** Whether this is the listener sending while it hears the frames of one read (event loop). */
+    private boolean answeringRead() {
+        return inRead && channel.eventLoop().inEventLoop();
+    }
+
+    /**
+     * Writes {@code frame} without flushing: the frames the listener sends while it hears one read
+     * go out together when that read ends, in one write, as Netty's handlers flush on
+     * channelReadComplete (a pool answering a batch of results with a batch of tasks). Only when
+     * nothing else is queued (but earlier answers of the same read): a frame queued by another
+     * thread (the rest of a partly written one) must go first.
+     */
+    private void writeAtEndOfRead(Frame frame, CompletableFuture<Void> sent) {
+        flushAfterRead = true;
+        channel.write(frame).addListener(f -> written(f, sent));
     }
 
     private TransportException closed(Throwable cause) {
@@ -304,6 +338,23 @@ public class ChannelTransport implements Transport {
 
     /** Turns channel events into listener calls. Runs on the channel's event loop. */
     private final class Handler extends SimpleChannelInboundHandler<Frame> {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            inRead = true;
+            super.channelRead(ctx, msg);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            inRead = false;
+            if (flushAfterRead) {
+                flushAfterRead = false;
+                deferred = 0; // flushed: from now on they are queued like any other write
+                ctx.flush();
+            }
+            ctx.fireChannelReadComplete();
+        }
+
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
             if (pending != null && pending.kind() != Termination.Kind.LOCAL_SHUTDOWN) {
