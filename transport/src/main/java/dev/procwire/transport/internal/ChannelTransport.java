@@ -54,9 +54,11 @@ public class ChannelTransport implements Transport {
     private boolean loopWritesOnly;
     /** Frames are being delivered from one read of the channel; event loop only. */
     private boolean inRead;
-    /** Frames the listener sent during that read wait for one flush at its end; event loop only. */
-    private boolean flushAfterRead;
-    /** How many of the queued frames are such answers; event loop only, under the write lock. */
+    /**
+     * Frames the listener sent during that read, waiting for one flush at its end (with a direct
+     * writer: the queued frames that are such answers, compared under the write lock); event loop
+     * only.
+     */
     private int deferred;
 
     protected ChannelTransport(DuplexChannel channel, EventLoopGroup group, String name, int maxFrameBytes) {
@@ -125,7 +127,6 @@ public class ChannelTransport implements Transport {
             if (answeringRead() && queued == deferred && !loopWritesOnly) {
                 // Nothing but this read's own answers is queued: this one goes out with them.
                 queued++;
-                deferred++;
                 writeAtEndOfRead(frame, sent);
                 return sent;
             }
@@ -185,7 +186,7 @@ public class ChannelTransport implements Transport {
      * thread (the rest of a partly written one) must go first.
      */
     private void writeAtEndOfRead(Frame frame, CompletableFuture<Void> sent) {
-        flushAfterRead = true;
+        deferred++;
         channel.write(frame).addListener(f -> written(f, sent));
     }
 
@@ -347,8 +348,7 @@ public class ChannelTransport implements Transport {
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
             inRead = false;
-            if (flushAfterRead) {
-                flushAfterRead = false;
+            if (deferred > 0) {
                 deferred = 0; // flushed: from now on they are queued like any other write
                 ctx.flush();
             }

@@ -3,7 +3,6 @@ package dev.procwire.transport.internal;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
-import io.netty.channel.ChannelConfig;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.util.UncheckedBooleanSupplier;
 import java.util.Objects;
@@ -34,16 +33,14 @@ public final class FrameSizedReads implements RecvByteBufAllocator {
     }
 
     /** The adaptive handle, with the frame's need overriding its guess when larger. */
-    private final class SizedHandle implements ExtendedHandle {
-        private final ExtendedHandle delegate;
-
+    private final class SizedHandle extends DelegatingHandle implements ExtendedHandle {
         SizedHandle(ExtendedHandle delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         @Override
         public int guess() {
-            int guess = delegate.guess();
+            int guess = delegate().guess();
             int need = wanted.getAsInt();
             return need > guess ? Math.min(need, MAX_READ) : guess;
         }
@@ -54,48 +51,8 @@ public final class FrameSizedReads implements RecvByteBufAllocator {
         }
 
         @Override
-        public void reset(ChannelConfig config) {
-            delegate.reset(config);
-        }
-
-        @Override
-        public void incMessagesRead(int numMessages) {
-            delegate.incMessagesRead(numMessages);
-        }
-
-        @Override
-        public void lastBytesRead(int bytes) {
-            delegate.lastBytesRead(bytes);
-        }
-
-        @Override
-        public int lastBytesRead() {
-            return delegate.lastBytesRead();
-        }
-
-        @Override
-        public void attemptedBytesRead(int bytes) {
-            delegate.attemptedBytesRead(bytes);
-        }
-
-        @Override
-        public int attemptedBytesRead() {
-            return delegate.attemptedBytesRead();
-        }
-
-        @Override
-        public boolean continueReading() {
-            return delegate.continueReading();
-        }
-
-        @Override
         public boolean continueReading(UncheckedBooleanSupplier maybeMoreDataSupplier) {
-            return delegate.continueReading(maybeMoreDataSupplier);
-        }
-
-        @Override
-        public void readComplete() {
-            delegate.readComplete();
+            return ((ExtendedHandle) delegate()).continueReading(maybeMoreDataSupplier);
         }
     }
 }

@@ -31,14 +31,13 @@ import java.util.concurrent.TimeUnit;
 public final class UnixSocketTransport extends ChannelTransport {
     private static final System.Logger LOG = System.getLogger(UnixSocketTransport.class.getName());
     private static final long CONNECT_RETRY_MILLIS = 2_000;
-
-    private final PeerCredentials peer;
     /**
      * SO_SNDBUF of procwire's sockets, as its pipes grow to 1 MiB; {@code -Dprocwire.udsSendBuffer},
      * 0 for the system's default.
      */
     static final int SEND_BUFFER_BYTES = Integer.getInteger("procwire.udsSendBuffer", 1 << 20);
 
+    private final PeerCredentials peer;
     private final long handshakeDeadlineNanos;
     private final long handshakeTimeoutMillis;
     private volatile boolean heard;

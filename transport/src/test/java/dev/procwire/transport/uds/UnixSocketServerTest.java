@@ -15,6 +15,7 @@ import dev.procwire.transport.RuntimeDirectory;
 import dev.procwire.transport.Termination;
 import dev.procwire.transport.Termination.Kind;
 import dev.procwire.transport.TestFrames;
+import dev.procwire.transport.internal.ProcFiles;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -88,14 +89,24 @@ class UnixSocketServerTest {
         return f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    @Test
-    void admitsTheExpectedProcessAndGivesItsCredentials() throws Exception {
-        server();
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(server.path())));
+    /** A client of this process, and the server's end of it, admitted as the expected worker. */
+    private record Connected(UnixSocketTransport client, UnixSocketTransport accepted) {}
+
+    private Connected connectExpected() throws Exception {
         CompletableFuture<UnixSocketTransport> expected = server.expect(ME, "worker", WAIT);
         UnixSocketTransport client = client();
         UnixSocketTransport accepted = get(expected);
         closeables.add(accepted);
+        return new Connected(client, accepted);
+    }
+
+    @Test
+    void admitsTheExpectedProcessAndGivesItsCredentials() throws Exception {
+        server();
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(server.path())));
+        Connected c = connectExpected();
+        UnixSocketTransport client = c.client();
+        UnixSocketTransport accepted = c.accepted();
         assertEquals(ME, accepted.peerCredentials().pid());
         assertEquals(PeerAuthentication.currentUid(), accepted.peerCredentials().uid());
         assertNull(PeerAuthentication.refusal(accepted.peerCredentials(), ME, PeerAuthentication.currentUid()));
@@ -105,11 +116,10 @@ class UnixSocketServerTest {
     @Test
     void bothEndsAskForASendBufferOfOneMebibyte() throws Exception {
         server();
-        CompletableFuture<UnixSocketTransport> expected = server.expect(ME, "worker", WAIT);
-        UnixSocketTransport client = client();
-        UnixSocketTransport accepted = get(expected);
-        closeables.add(accepted);
-        long wmemMax = Long.parseLong(Files.readString(Path.of("/proc/sys/net/core/wmem_max")).trim());
+        Connected c = connectExpected();
+        UnixSocketTransport client = c.client();
+        UnixSocketTransport accepted = c.accepted();
+        long wmemMax = Long.parseLong(ProcFiles.read(Path.of("/proc/sys/net/core/wmem_max")));
         // Linux doubles the value set, and caps what it sets at wmem_max (root may exceed it).
         long atLeast = 2 * Math.min(UnixSocketTransport.SEND_BUFFER_BYTES, wmemMax);
         assertTrue(client.sendBufferSize() >= atLeast, client.sendBufferSize() + " < " + atLeast);
@@ -162,10 +172,9 @@ class UnixSocketServerTest {
     @Test
     void refusesASecondConnectionFromTheSameProcess() throws Exception {
         server();
-        CompletableFuture<UnixSocketTransport> expected = server.expect(ME, "worker", WAIT);
-        UnixSocketTransport first = client();
-        UnixSocketTransport accepted = get(expected);
-        closeables.add(accepted);
+        Connected c = connectExpected();
+        UnixSocketTransport first = c.client();
+        UnixSocketTransport accepted = c.accepted();
         UnixSocketTransport second = client();
         RecordingListener secondHeard = new RecordingListener();
         second.start(secondHeard);
