@@ -86,7 +86,7 @@ b() { local c="$*"; timeout 300 "$@" || echo "# FAILED ($?): ${PIN:+PIN=$PIN }Be
 pw() { b "$JAVA" ${PW_JVM:-} -cp "$CP" dev.procwire.bench.Bench "$@"; }
 pwp() {
     local pin=$1 sfx=$2; shift 2
-    PIN=$pin b taskset -c "${pin%,*}" "$JAVA" -cp "$CP" dev.procwire.bench.Bench "$@" \
+    PIN=$pin b taskset -c "${pin%,*}" "$JAVA" ${PW_JVM:-} -cp "$CP" dev.procwire.bench.Bench "$@" \
         | sed "s/^\([a-z0-9_]*\):/\1_$sfx:/"
 }
 
@@ -143,15 +143,19 @@ start=$SECONDS
         pwp 0,0 1cpu rtt
         pwp 0,1 2cpu rtt
     fi
+    # A fixed, pre-touched heap for the transport, pool and cpu rows: a JVM whose young
+    # generation still grows spends its first seconds faulting in fresh pages, which a few
+    # seconds of warm-up may or may not outlast, so the figures were bimodal. A map of 200000
+    # took 80-120 ms then, 10-20 ms after; receiving 1 MiB frames (a new byte[] each) ran at
+    # 1.0-1.5 GiB/s, 0.7-1.0 ms of CPU per MiB, half of it the kernel zeroing new pages
+    # (perf: clear_page under the array's allocation), against 2.3-2.6 GiB/s and 0.4 ms.
+    FIXED_HEAP="-Xms1g -Xmx1g -XX:+AlwaysPreTouch"
     # transports: each its own JVM, so no other figure's threads or worker share the event loop
-    pw transports
-    pwp 0,0 1cpu transports
-    pwp 0,1 2cpu transports
+    PW_JVM=$FIXED_HEAP pw transports
+    PW_JVM=$FIXED_HEAP pwp 0,0 1cpu transports
+    PW_JVM=$FIXED_HEAP pwp 0,1 2cpu transports
     if [ "$WHAT" = all ]; then
-        # A fixed, pre-touched heap: a JVM whose young generation still grows spends its first
-        # seconds faulting in fresh pages (a map of 200000 took 80-120 ms then, 10-20 ms after),
-        # which a few seconds of warm-up may or may not outlast: the figures were bimodal.
-        PW_JVM="-Xms1g -Xmx1g -XX:+AlwaysPreTouch" pw pool cpu
+        PW_JVM=$FIXED_HEAP pw pool cpu
     fi
 } | tee "$W/pw.txt" >&2
 echo "# procwire took $((SECONDS - start)) s" >&2

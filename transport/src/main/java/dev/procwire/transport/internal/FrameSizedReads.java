@@ -10,10 +10,15 @@ import java.util.function.IntSupplier;
 
 /**
  * Read sizes for a channel that carries frames: as {@link AdaptiveRecvByteBufAllocator} guesses
- * them (up to 64 KiB), except while a large frame is being gathered, when a read asks for the rest
- * of that frame, up to {@link #MAX_READ}. A 1 MiB frame thus comes in one or a few reads, as a C
- * reader with a 1 MiB buffer takes it, not in sixteen: each read of a pipe takes its lock, and
- * wakes a writer that then contends for it. One per channel (the hint is that channel's decoder's).
+ * them (up to 64 KiB), except while a large frame is being gathered, when a read takes up to
+ * {@link #MAX_READ}. A 1 MiB frame thus comes in one or a few reads, as a C reader with a 1 MiB
+ * buffer takes it, not in sixteen: each read of a pipe takes its lock, and wakes a writer that
+ * then contends for it. One per channel (the hint is that channel's decoder's).
+ *
+ * <p>Always {@link #MAX_READ}, not the rest of the frame: one size, which {@link TransportAllocator}
+ * can always hand out again from the same few buffers, where rests of a different size every read
+ * need not match a kept buffer (one that misses is a new direct buffer, zeroed and faulted in).
+ * Reading past the frame's end costs nothing: those bytes are the next frame's.
  */
 public final class FrameSizedReads implements RecvByteBufAllocator {
     /** The largest read: procwire's pipes grow to this size (see PipeSizes). */
@@ -42,7 +47,7 @@ public final class FrameSizedReads implements RecvByteBufAllocator {
         public int guess() {
             int guess = delegate().guess();
             int need = wanted.getAsInt();
-            return need > guess ? Math.min(need, MAX_READ) : guess;
+            return need > guess ? MAX_READ : guess;
         }
 
         @Override

@@ -22,7 +22,8 @@ import java.util.List;
  * against 4-6 GiB/s in others.
  *
  * <p>The shared instance keeps at most {@link #KEPT_BYTES} of released large buffers (16 MiB by
- * default, {@code -Dprocwire.keptBufferBytes}); a release beyond that frees its memory. Thread safe.
+ * default, {@code -Dprocwire.keptBufferBytes}); past that, a release frees the buffers kept
+ * longest. Thread safe.
  */
 public final class TransportAllocator extends AbstractByteBufAllocator {
     /** Buffers of this many bytes or more are kept for reuse. */
@@ -80,16 +81,27 @@ public final class TransportAllocator extends AbstractByteBufAllocator {
         return null;
     }
 
-    /** Keeps {@code buf}, just released, if there is room; returns whether it did. */
+    /**
+     * Keeps {@code buf}, just released, making room by freeing the buffers kept longest (the
+     * least recently released: a size no longer asked for does not crowd out the sizes in use);
+     * returns whether it kept it (not when it alone is over the bound).
+     */
     private boolean keep(KeptBuffer buf) {
+        List<KeptBuffer> evicted = new ArrayList<>(0);
         synchronized (kept) {
-            if (keptBytes + buf.capacity() > maxKeptBytes) {
+            if (buf.capacity() > maxKeptBytes) {
                 return false;
+            }
+            while (keptBytes + buf.capacity() > maxKeptBytes) {
+                KeptBuffer oldest = kept.remove(0);
+                keptBytes -= oldest.capacity();
+                evicted.add(oldest);
             }
             kept.add(buf);
             keptBytes += buf.capacity();
-            return true;
         }
+        evicted.forEach(KeptBuffer::free); // outside the lock: freeing unmaps memory
+        return true;
     }
 
     /** The bytes of released large buffers kept now. For tests. */
@@ -119,8 +131,12 @@ public final class TransportAllocator extends AbstractByteBufAllocator {
         @Override
         protected void deallocate() {
             if (!keep(this)) {
-                super.deallocate();
+                free();
             }
+        }
+
+        void free() {
+            super.deallocate();
         }
     }
 }

@@ -9,7 +9,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** {@link FrameSizedReads} sizes a read to the rest of a large frame, within bounds. */
+/** {@link FrameSizedReads} reads a large frame being gathered in reads of one size, within bounds. */
 class FrameSizedReadsTest {
     private final AtomicInteger wanted = new AtomicInteger();
     private final RecvByteBufAllocator.Handle handle = new FrameSizedReads(wanted::get).newHandle();
@@ -27,14 +27,30 @@ class FrameSizedReadsTest {
     }
 
     @Test
-    void asksForTheRestOfTheFrameBeingGathered() {
+    void readsAWholeMaximumWhileAFrameIsGathered() {
         wanted.set(300_000);
-        assertEquals(300_000, handle.guess());
+        assertEquals(FrameSizedReads.MAX_READ, handle.guess());
         ByteBuf buf = handle.allocate(UnpooledByteBufAllocator.DEFAULT);
         try {
-            assertEquals(300_000, buf.writableBytes());
+            assertEquals(FrameSizedReads.MAX_READ, buf.writableBytes());
         } finally {
             buf.release();
+        }
+    }
+
+    @Test
+    void readsOfDifferentFramesReuseTheSameKeptBuffer() {
+        TransportAllocator alloc = new TransportAllocator(4L << 20);
+        wanted.set(700_000);
+        ByteBuf first = handle.allocate(alloc);
+        long address = first.memoryAddress();
+        first.release();
+        wanted.set(123_456); // the next frame's rest: another size
+        ByteBuf second = handle.allocate(alloc);
+        try {
+            assertEquals(address, second.memoryAddress(), "a new buffer, zeroed and faulted in, for every read");
+        } finally {
+            second.release();
         }
     }
 

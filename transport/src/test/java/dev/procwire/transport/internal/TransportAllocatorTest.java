@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** {@link TransportAllocator} hands released large buffers out again, within its bound. */
+/** {@link TransportAllocator} hands released large buffers out again, within its bound, freeing the stalest first. */
 class TransportAllocatorTest {
     private static final long BOUND = 16L << 20;
     private final TransportAllocator alloc = new TransportAllocator(BOUND);
@@ -69,6 +69,32 @@ class TransportAllocatorTest {
         bufs.forEach(ByteBuf::release);
         assertTrue(alloc.keptBytes() <= BOUND, alloc.keptBytes() + " bytes kept");
         assertTrue(alloc.keptBytes() >= BOUND - size, alloc.keptBytes() + " bytes kept");
+    }
+
+    @Test
+    void aFullCacheFreesTheBuffersKeptLongestForTheOneJustReleased() {
+        List<ByteBuf> bufs = new ArrayList<>();
+        for (long held = 0; held < BOUND; held += 4 << 20) {
+            bufs.add(alloc.directBuffer(4 << 20)); // fills the bound with a size no longer asked for
+        }
+        bufs.forEach(ByteBuf::release);
+        ByteBuf read = alloc.directBuffer(1 << 20);
+        long address = read.memoryAddress();
+        read.release();
+        assertTrue(alloc.keptBytes() <= BOUND, alloc.keptBytes() + " bytes kept");
+        ByteBuf again = alloc.directBuffer(1 << 20);
+        try {
+            assertEquals(address, again.memoryAddress(), "the size in use was freed, the stale ones kept");
+        } finally {
+            again.release();
+        }
+    }
+
+    @Test
+    void aBufferLargerThanTheBoundIsFreed() {
+        ByteBuf huge = alloc.directBuffer((int) BOUND + 1);
+        huge.release();
+        assertEquals(0, alloc.keptBytes());
     }
 
     @Test
