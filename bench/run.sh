@@ -108,6 +108,14 @@ else
     echo "# peer suite took $((SECONDS - start)) s" >&2
 fi
 
+# A fixed, pre-touched heap for the Java floor, transport, pool and cpu rows: a JVM whose young
+# generation still grows spends its first seconds faulting in fresh pages, which a few
+# seconds of warm-up may or may not outlast, so the figures were bimodal. A map of 200000
+# took 80-120 ms then, 10-20 ms after; receiving 1 MiB frames (a new byte[] each) ran at
+# 1.0-1.5 GiB/s, 0.7-1.0 ms of CPU per MiB, half of it the kernel zeroing new pages
+# (perf: clear_page under the array's allocation), against 2.3-2.6 GiB/s and 0.4 ms.
+FIXED_HEAP="-Xms1g -Xmx1g -XX:+AlwaysPreTouch"
+
 # ---- C floors for the transport rows that the peer suite does not measure: its limit/ipc.c has
 # `rtt fifo` and `bw pipe1m` but runs them unpinned only, and has no FIFO throughput
 # (bench/limit/fifo_bw.c, measured as ipc.c's bw). Pinned as the suite's bp() pins.
@@ -131,6 +139,23 @@ if [ -n "$PEER" ] && [ -f "$(dirname "$PEER")/limit/ipc.c" ]; then IPC_C=$(dirna
         fi
         [ -x "$W/fifo_bw" ] && cbp $p "$W/fifo_bw"
     done
+    # The Java floor (JavaPipeFloor): two plain JVMs on a 1 MiB pipe, as ipc.c's bw pipe1m,
+    # sending from a heap array or a direct buffer, receiving raw or into a new byte[] each MiB.
+    jf() { # jf CPU_W CPU_R SUFFIX: all four combinations ("" CPUs: unpinned)
+        local w r
+        for w in direct heap; do
+            for r in raw heap; do
+                # shellcheck disable=SC2086  # FIXED_HEAP is a list of options; no CPU: no taskset
+                timeout 60 ${1:+taskset -c $1} "$JAVA" $FIXED_HEAP -cp "$CP" dev.procwire.bench.JavaPipeFloor write 1.5 $w \
+                    | timeout 60 ${2:+taskset -c $2} "$JAVA" $FIXED_HEAP -Dfloor.writer=$w -cp "$CP" \
+                        dev.procwire.bench.JavaPipeFloor read $r | sed "s/^\([a-z0-9_]*\):/\1$3:/" \
+                    || echo "# FAILED: JavaPipeFloor $w $r ${1:+on CPUs $1,$2}" >&2
+            done
+        done
+    }
+    jf "" "" ""
+    jf 0 0 _1cpu
+    jf 0 1 _2cpu
 } | tee "$W/floor.txt" >&2
 
 # ---- procwire
@@ -143,13 +168,6 @@ start=$SECONDS
         pwp 0,0 1cpu rtt
         pwp 0,1 2cpu rtt
     fi
-    # A fixed, pre-touched heap for the transport, pool and cpu rows: a JVM whose young
-    # generation still grows spends its first seconds faulting in fresh pages, which a few
-    # seconds of warm-up may or may not outlast, so the figures were bimodal. A map of 200000
-    # took 80-120 ms then, 10-20 ms after; receiving 1 MiB frames (a new byte[] each) ran at
-    # 1.0-1.5 GiB/s, 0.7-1.0 ms of CPU per MiB, half of it the kernel zeroing new pages
-    # (perf: clear_page under the array's allocation), against 2.3-2.6 GiB/s and 0.4 ms.
-    FIXED_HEAP="-Xms1g -Xmx1g -XX:+AlwaysPreTouch"
     # transports: each its own JVM, so no other figure's threads or worker share the event loop
     PW_JVM=$FIXED_HEAP pw transports
     PW_JVM=$FIXED_HEAP pwp 0,0 1cpu transports
