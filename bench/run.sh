@@ -139,17 +139,24 @@ if [ -n "$PEER" ] && [ -f "$(dirname "$PEER")/limit/ipc.c" ]; then IPC_C=$(dirna
         fi
         [ -x "$W/fifo_bw" ] && cbp $p "$W/fifo_bw"
     done
-    # The Java floor (JavaPipeFloor): two plain JVMs on a 1 MiB pipe, as ipc.c's bw pipe1m,
-    # sending from a heap array or a direct buffer, receiving raw or into a new byte[] each MiB.
-    jf() { # jf CPU_W CPU_R SUFFIX: all four combinations ("" CPUs: unpinned)
-        local w r
+    # The Java floor (JavaFloor): two plain JVMs on a 1 MiB pipe and on a Unix socket, as ipc.c's
+    # bw pipe1m and bw uds, sending from a heap array or a direct buffer, receiving raw or into a
+    # new byte[] each MiB.
+    # shellcheck disable=SC2086  # FIXED_HEAP is a list of options; no CPU given: no taskset
+    jfw() { timeout 60 ${jf_w:+taskset -c $jf_w} "$JAVA" $FIXED_HEAP -cp "$CP" dev.procwire.bench.JavaFloor write "$@"; }
+    # shellcheck disable=SC2086
+    jfr() { local mode=$1; shift
+            timeout 60 ${jf_r:+taskset -c $jf_r} "$JAVA" $FIXED_HEAP -Dfloor.writer="$mode" -cp "$CP" \
+                dev.procwire.bench.JavaFloor read "$@"; }
+    jf() { # jf CPU_W CPU_R SUFFIX: the four combinations, pipe and uds ("" CPUs: unpinned)
+        local jf_w=$1 jf_r=$2 sfx=$3 w r
         for w in direct heap; do
             for r in raw heap; do
-                # shellcheck disable=SC2086  # FIXED_HEAP is a list of options; no CPU: no taskset
-                timeout 60 ${1:+taskset -c $1} "$JAVA" $FIXED_HEAP -cp "$CP" dev.procwire.bench.JavaPipeFloor write 1.5 $w \
-                    | timeout 60 ${2:+taskset -c $2} "$JAVA" $FIXED_HEAP -Dfloor.writer=$w -cp "$CP" \
-                        dev.procwire.bench.JavaPipeFloor read $r | sed "s/^\([a-z0-9_]*\):/\1$3:/" \
-                    || echo "# FAILED: JavaPipeFloor $w $r ${1:+on CPUs $1,$2}" >&2
+                jfw pipe 1.5 $w | jfr $w pipe $r | sed "s/^\([a-z0-9_]*\):/\1$sfx:/" \
+                    || echo "# FAILED: JavaFloor pipe $w $r ${jf_w:+on CPUs $jf_w,$jf_r}" >&2
+                { jfr $w uds "$W/floor.sock" $r & jfw uds "$W/floor.sock" 1.5 $w; wait $!; } \
+                    | sed "s/^\([a-z0-9_]*\):/\1$sfx:/" \
+                    || echo "# FAILED: JavaFloor uds $w $r ${jf_w:+on CPUs $jf_w,$jf_r}" >&2
             done
         done
     }

@@ -221,21 +221,23 @@ def transport_detail(vals):
 
 
 def java_floor(vals):
-    """Pipe 1 MiB throughput beside two plain JVMs (JavaPipeFloor), if it was measured."""
-    if not any(k.startswith("java_pipe_bw_") for k in vals):
+    """Pipe and uds 1 MiB throughput beside two plain JVMs (JavaFloor), if it was measured."""
+    if not any(k.startswith(("java_pipe_bw_", "java_uds_bw_")) for k in vals):
         return
-    print("  pipe 1 MiB beside the Java floor: two plain JVMs, no procwire (JavaPipeFloor; writer -> reader:")
-    print("  direct = write(2) from a direct buffer, heap = from a byte[] (the JDK copies it first); raw = read(2)")
-    print("  alone, heap = also a new byte[] per MiB). Like for like: rt->child = heap -> raw (the runtime sends a")
-    print("  heap payload, TransportPeer reads raw), child->rt = direct -> heap.")
+    print("  1 MiB beside the Java floor: two plain JVMs, no procwire (JavaFloor; writer -> reader: direct =")
+    print("  write(2) from a direct buffer, heap = from a byte[] (the JDK copies it first); raw = read(2) alone,")
+    print("  heap = also a new byte[] per MiB). Like for like: rt->child = heap -> raw (the runtime sends a heap")
+    print("  payload, TransportPeer reads raw), child->rt = direct -> heap.")
     rows = [("", "C", "direct->raw", "heap->raw", "direct->heap", "heap->heap",
              "rt->child", "pw/Java", "child->rt", "pw/Java")]
-    for sfx, where in (("", "unpinned"), ("_1cpu", "same core"), ("_2cpu", "cross core")):
-        j = {f"{w}_{r}": f"java_pipe_bw_{w}_{r}{sfx}" for w in ("direct", "heap") for r in ("raw", "heap")}
-        out, inn = f"pw_pipe_bw{sfx}", f"pw_pipe_bw_in{sfx}"
-        rows.append((f"    {where}", cell(vals, f"c_pipe1m_bw{sfx}"),
-                     *(cell(vals, j[k]) for k in ("direct_raw", "heap_raw", "direct_heap", "heap_heap")),
-                     cell(vals, out), ratio(vals, out, j["heap_raw"]), cell(vals, inn), ratio(vals, inn, j["direct_heap"])))
+    for kind, c in (("pipe", "c_pipe1m_bw"), ("uds", "c_uds_bw")):
+        for sfx, where in (("", "unpinned"), ("_1cpu", "same core"), ("_2cpu", "cross core")):
+            j = {f"{w}_{r}": f"java_{kind}_bw_{w}_{r}{sfx}" for w in ("direct", "heap") for r in ("raw", "heap")}
+            out, inn = f"pw_{kind}_bw{sfx}", f"pw_{kind}_bw_in{sfx}"
+            rows.append((f"    {kind} {where}", cell(vals, c + sfx),
+                         *(cell(vals, j[k]) for k in ("direct_raw", "heap_raw", "direct_heap", "heap_heap")),
+                         cell(vals, out), ratio(vals, out, j["heap_raw"]),
+                         cell(vals, inn), ratio(vals, inn, j["direct_heap"])))
     render(rows, 99)
 
 
