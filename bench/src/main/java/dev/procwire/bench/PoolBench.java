@@ -504,8 +504,8 @@ final class PoolBench {
      * The count on started, warm pools of 1 and of 2 workers, in alternating rounds (1, 2, 1, 2,
      * ...), both pools up throughout: each pair of rounds sees the same state of the machine, where
      * two sets of rounds taken one after the other saw the VM's vCPUs at different speeds (the
-     * one-worker count took 159.6 ms in a run whose plain one-JVM count took 173.3, against 166-176
-     * in the same run's neighbours), which moved the ratio by as much as the target's margin.
+     * one-worker count took 159.6 ms in a run whose plain one-JVM count took 173.3; 162-177 ms in
+     * other runs), which moved the ratio by more than the target's margin.
      */
     private static PoolRun[] pairedPoolCounts(int limit, int expected) throws Exception {
         try (PoolCounter one = new PoolCounter(1, 1, limit, expected);
