@@ -84,10 +84,12 @@ b() { local c="$*"; timeout 300 "$@" || echo "# FAILED ($?): ${PIN:+PIN=$PIN }Be
 # procwire harness; with PIN=P,C this JVM starts on CPU P (taskset -c), re-pins all its threads
 # there, and re-pins its worker's threads to CPU C once ready; names get _SUFFIX.
 pw() { b "$JAVA" ${PW_JVM:-} -cp "$CP" dev.procwire.bench.Bench "$@"; }
+# suffixed SFX: appends SFX to the name of every `name: value unit` line (_1cpu, _2cpu, or nothing)
+suffixed() { sed "s/^\([a-z0-9_]*\):/\1$1:/"; }
 pwp() {
     local pin=$1 sfx=$2; shift 2
     PIN=$pin b taskset -c "${pin%,*}" "$JAVA" ${PW_JVM:-} -cp "$CP" dev.procwire.bench.Bench "$@" \
-        | sed "s/^\([a-z0-9_]*\):/\1_$sfx:/"
+        | suffixed "_$sfx"
 }
 
 STARTED=$(date +%Y%m%d-%H%M)
@@ -121,7 +123,7 @@ FIXED_HEAP="-Xms1g -Xmx1g -XX:+AlwaysPreTouch"
 # (bench/limit/fifo_bw.c, measured as ipc.c's bw). Pinned as the suite's bp() pins.
 echo "# C floors (bench/limit): loadavg $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 cb() { timeout 120 "$@" || echo "# FAILED ($?): ${PIN:+PIN=$PIN }$*" >&2; }
-cbp() { local pin=$1 sfx=$2; shift 2; PIN=$pin cb "$@" | sed "s/^\([a-z0-9_]*\):/\1_$sfx:/"; }
+cbp() { local pin=$1 sfx=$2; shift 2; PIN=$pin cb "$@" | suffixed "_$sfx"; }
 IPC_C=""
 if [ -n "$PEER" ] && [ -f "$(dirname "$PEER")/limit/ipc.c" ]; then IPC_C=$(dirname "$PEER")/limit/ipc.c; fi
 {
@@ -152,10 +154,10 @@ if [ -n "$PEER" ] && [ -f "$(dirname "$PEER")/limit/ipc.c" ]; then IPC_C=$(dirna
         local jf_w=$1 jf_r=$2 sfx=$3 w r
         for w in direct heap; do
             for r in raw heap; do
-                jfw pipe 1.5 $w | jfr $w pipe $r | sed "s/^\([a-z0-9_]*\):/\1$sfx:/" \
+                jfw pipe 1.5 $w | jfr $w pipe $r | suffixed "$sfx" \
                     || echo "# FAILED: JavaFloor pipe $w $r ${jf_w:+on CPUs $jf_w,$jf_r}" >&2
                 { jfr $w uds "$W/floor.sock" $r & jfw uds "$W/floor.sock" 1.5 $w; wait $!; } \
-                    | sed "s/^\([a-z0-9_]*\):/\1$sfx:/" \
+                    | suffixed "$sfx" \
                     || echo "# FAILED: JavaFloor uds $w $r ${jf_w:+on CPUs $jf_w,$jf_r}" >&2
             done
         done

@@ -87,7 +87,7 @@ public final class TransportAllocator extends AbstractByteBufAllocator {
      * returns whether it kept it (not when it alone is over the bound).
      */
     private boolean keep(KeptBuffer buf) {
-        List<KeptBuffer> evicted = new ArrayList<>(0);
+        List<KeptBuffer> evicted = null; // made only when the cache is full: releases are frequent
         synchronized (kept) {
             if (buf.capacity() > maxKeptBytes) {
                 return false;
@@ -95,12 +95,17 @@ public final class TransportAllocator extends AbstractByteBufAllocator {
             while (keptBytes + buf.capacity() > maxKeptBytes) {
                 KeptBuffer oldest = kept.remove(0);
                 keptBytes -= oldest.capacity();
+                if (evicted == null) {
+                    evicted = new ArrayList<>();
+                }
                 evicted.add(oldest);
             }
             kept.add(buf);
             keptBytes += buf.capacity();
         }
-        evicted.forEach(KeptBuffer::free); // outside the lock: freeing unmaps memory
+        if (evicted != null) {
+            evicted.forEach(KeptBuffer::free); // outside the lock: freeing unmaps memory
+        }
         return true;
     }
 
