@@ -112,4 +112,108 @@ class PipeChannelTest {
         // was reused for in the meantime (or fail with EBADF, as here).
         assertTrue(probe.seenAfterClose.isEmpty(), "after close: " + probe.seenAfterClose);
     }
+
+    /** A transport over two fresh pipes; the test holds the other ends. */
+    private TestTransport pipeTransport() throws IOException {
+        EventLoops.shared(); // loads Netty's native library, which FileDescriptor.pipe() needs
+        toTransport = FileDescriptor.pipe();
+        fromTransport = FileDescriptor.pipe();
+        FileDescriptor in = new FileDescriptor(toTransport[0].intValue());
+        FileDescriptor out = new FileDescriptor(fromTransport[1].intValue());
+        return new TestTransport(new PipeChannel(in, toTransport[0]::close, out, fromTransport[1]::close, "test pipe"));
+    }
+
+    /** Starts {@code transport} with a listener that answers every frame with {@code answer} of it. */
+    private static void answerEach(TestTransport transport, java.util.function.UnaryOperator<Frame> answer) {
+        transport.start(new Transport.Listener() {
+            @Override
+            public void onFrame(Frame frame) {
+                transport.send(answer.apply(frame));
+            }
+
+            @Override
+            public void onTerminated(Termination termination) {}
+        });
+    }
+
+    /** Reads exactly {@code n} bytes from a non-blocking descriptor, waiting for them. */
+    private static byte[] readExactly(FileDescriptor fd, int n) throws Exception {
+        ByteBuffer buf = ByteBuffer.allocateDirect(n);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (buf.hasRemaining()) {
+            int r = fd.read(buf, buf.position(), buf.limit());
+            if (r < 0) {
+                throw new IOException("end of stream after " + buf.position() + " of " + n + " bytes");
+            }
+            if (r == 0) {
+                assertTrue(System.nanoTime() < deadline, "only " + buf.position() + " of " + n + " bytes came");
+                Thread.sleep(1);
+            }
+            buf.position(buf.position() + r);
+        }
+        byte[] bytes = new byte[n];
+        buf.flip().get(bytes);
+        return bytes;
+    }
+
+    /** The write(2) and writev(2) calls made so far by the event loop's threads (/proc/self/task/N/io). */
+    private static long loopWriteCalls() throws IOException {
+        long calls = 0;
+        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+            for (java.nio.file.Path task : (Iterable<java.nio.file.Path>) tasks::iterator) {
+                try {
+                    if (!java.nio.file.Files.readString(task.resolve("comm")).startsWith("procwire-io")) {
+                        continue;
+                    }
+                    for (String line : java.nio.file.Files.readAllLines(task.resolve("io"))) {
+                        if (line.startsWith("syscw:")) {
+                            calls += Long.parseLong(line.substring(6).trim());
+                        }
+                    }
+                } catch (java.nio.file.NoSuchFileException ended) {
+                    // a thread that ended meanwhile
+                }
+            }
+        }
+        return calls;
+    }
+
+    @Test
+    void answersToTheFramesOfOneReadGoOutInOneWritev() throws Exception {
+        TestTransport transport = pipeTransport();
+        List<Frame> burst = new java.util.ArrayList<>();
+        List<Frame> answers = new java.util.ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            burst.add(heartbeat(i));
+            answers.add(heartbeat(1_000 + i));
+        }
+        byte[] expected = encode(answers);
+        answerEach(transport, f -> heartbeat(1_000 + f.getHeartbeat().getSequence()));
+        transport.pipeChannel().eventLoop().submit(() -> { }).get(); // registered: the loop's thread exists
+        long before = loopWriteCalls();
+        writeAll(toTransport[1], encode(burst)); // one read takes all hundred
+        byte[] got = readExactly(fromTransport[0], expected.length);
+        long calls = loopWriteCalls() - before;
+        assertEquals(java.util.HexFormat.of().formatHex(expected), java.util.HexFormat.of().formatHex(got));
+        // One call; a read split by the kernel could make two or three. One per frame was 100.
+        assertTrue(calls <= 5, "the loop made " + calls + " write calls for 100 answers of one read");
+        transport.shutdownNow("done");
+    }
+
+    @Test
+    void aBatchLargerThanThePipeIsWrittenWholeAndInOrderAsTheReaderDrainsIt() throws Exception {
+        TestTransport transport = pipeTransport();
+        List<Frame> burst = new java.util.ArrayList<>();
+        List<Frame> answers = new java.util.ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            burst.add(heartbeat(i));
+            answers.add(output(40_000, i)); // 2.5 MB in all: writev takes part, EPOLLOUT resumes it
+        }
+        byte[] expected = encode(answers);
+        answerEach(transport, f -> output(40_000, f.getHeartbeat().getSequence()));
+        writeAll(toTransport[1], encode(burst));
+        byte[] got = readExactly(fromTransport[0], expected.length);
+        assertTrue(java.util.Arrays.equals(expected, got), "the answers arrived altered or out of order");
+        transport.shutdownNow("done");
+    }
 }
