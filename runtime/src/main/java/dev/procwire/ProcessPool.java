@@ -344,10 +344,12 @@ public final class ProcessPool implements AutoCloseable {
         }
         List<Chunk<R>> chunks = new ArrayList<>(encoded.size());
         for (ChunkArguments arguments : encoded) {
-            chunks.add(submitChunk(function, arguments, idempotent));
+            chunks.add(chunk(function, arguments, idempotent));
         }
-        CompletableFuture<?>[] answers = chunks.stream().map(c -> c.job.answer).toArray(CompletableFuture[]::new);
-        TaskFuture<List<R>> result = new TaskFuture<>(core, chunks.stream().map(c -> c.job).toList());
+        List<PoolCore.Job> jobs = jobsOf(chunks);
+        core.submitAll(jobs);
+        CompletableFuture<?>[] answers = jobs.stream().map(j -> j.answer).toArray(CompletableFuture[]::new);
+        TaskFuture<List<R>> result = new TaskFuture<>(core, jobs);
         CompletableFuture.allOf(answers).whenCompleteAsync((v, e) -> {
             try {
                 List<R> out = new ArrayList<>(all.size());
@@ -761,7 +763,16 @@ public final class ProcessPool implements AutoCloseable {
     }
 
 
-    private <R> Chunk<R> submitChunk(String function, ChunkArguments args, boolean idempotent) {
+    private static List<PoolCore.Job> jobsOf(List<? extends Chunk<?>> chunks) {
+        List<PoolCore.Job> jobs = new ArrayList<>(chunks.size());
+        for (Chunk<?> c : chunks) {
+            jobs.add(c.job);
+        }
+        return jobs;
+    }
+
+    /** A chunk of {@code args}, not yet submitted. */
+    private <R> Chunk<R> chunk(String function, ChunkArguments args, boolean idempotent) {
         PoolCore.Job job;
         if (args.column() != null) {
             job = new PoolCore.Job(Protocol.BATCH_FUNCTION,
@@ -776,7 +787,6 @@ public final class ProcessPool implements AutoCloseable {
                     batchPayload(Batch.newBuilder().setFunction(function).addAllArguments(args.payloads()).build()),
                     idempotent, taskTimeout);
         }
-        core.submit(job);
         return new Chunk<>(job, args.size());
     }
 
@@ -815,22 +825,27 @@ public final class ProcessPool implements AutoCloseable {
             // Chunks in flight: enough to keep every worker's prefetch full twice over, bounded so
             // that an endless input runs in bounded memory.
             int window = Math.max(4, core.processes() * core.prefetch() * 2);
-            while (refused == null && inFlight.size() < window && source.hasNext()) {
+            List<Chunk<R>> more = new ArrayList<>();
+            while (refused == null && inFlight.size() + more.size() < window && source.hasNext()) {
                 List<Object> items = new ArrayList<>(chunksize);
                 while (items.size() < chunksize && source.hasNext()) {
                     items.add(source.next());
                 }
-                ChunkArguments args = encodeChunk(items);
-                Chunk<R> chunk;
-                try {
-                    chunk = submitChunk(function, args, idempotent);
-                } catch (IllegalStateException e) {
-                    // The items already sent are still answered; the rest of the input cannot run.
-                    refused = new IllegalStateException(e.getMessage() + ": this imap pulls its input lazily, so the "
-                            + "items not sent before the pool was closed cannot run; consume an imap before closing "
-                            + "its pool, or use map", e);
-                    return;
-                }
+                more.add(chunk(function, encodeChunk(items), idempotent));
+            }
+            if (more.isEmpty()) {
+                return;
+            }
+            try {
+                core.submitAll(jobsOf(more)); // all at once: see PoolCore.submitAll
+            } catch (IllegalStateException e) {
+                // The items already sent are still answered; the rest of the input cannot run.
+                refused = new IllegalStateException(e.getMessage() + ": this imap pulls its input lazily, so the "
+                        + "items not sent before the pool was closed cannot run; consume an imap before closing "
+                        + "its pool, or use map", e);
+                return;
+            }
+            for (Chunk<R> chunk : more) {
                 inFlight.addLast(chunk);
                 if (!ordered) {
                     chunk.job.answer.whenComplete((v, e) -> completed.add(chunk));

@@ -180,13 +180,22 @@ public final class PoolCore {
 
     /** Queues {@code job}; its answer completes when it ran, failed or was cancelled. */
     public void submit(Job job) {
+        submitAll(List.of(job));
+    }
+
+    /**
+     * Queues {@code jobs} in order, all or none, under one hold of the lock: a map of 20,000
+     * tasks submitted one by one fought the event loop, which answers under the same lock, for
+     * every one (its submission took 10-150 ms; the whole map 2-4 times longer when it was slow).
+     */
+    public void submitAll(List<Job> jobs) {
         List<Runnable> after = new ArrayList<>();
         synchronized (this) {
             if (state != State.RUNNING) {
                 throw new IllegalStateException("the pool is " + (state == State.CLOSED ? "closed" : "terminated")
                         + "; it takes no new tasks");
             }
-            queue.addLast(job);
+            queue.addAll(jobs);
             replenish();
             dispatch(after);
         }
