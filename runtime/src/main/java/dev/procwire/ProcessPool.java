@@ -6,6 +6,7 @@ import dev.procwire.internal.BatchColumns;
 import dev.procwire.internal.PoolCore;
 import dev.procwire.internal.ProcessFields;
 import dev.procwire.internal.Protocol;
+import dev.procwire.internal.SegmentedList;
 import dev.procwire.internal.WorkerSetup;
 import dev.procwire.proto.v1.Batch;
 import dev.procwire.proto.v1.BatchResult;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -277,7 +279,10 @@ public final class ProcessPool implements AutoCloseable {
 
     // ---- map
 
-    /** Python's {@code map}: the results in order; the first failure (in order) is thrown. */
+    /**
+     * Python's {@code map}: the results in order, as an unmodifiable list (copy it to change it);
+     * the first failure (in order) is thrown.
+     */
     public <A, R> List<R> map(Class<? extends Task<A, R>> task, Iterable<? extends A> items) {
         return map(task, items, 0);
     }
@@ -335,13 +340,23 @@ public final class ProcessPool implements AutoCloseable {
         if (chunksize < 0) {
             throw new IllegalArgumentException("chunksize must be 0 (Python's heuristic) or positive, got " + chunksize);
         }
-        List<Object> all = new ArrayList<>();
-        items.forEach(all::add);
-        int size = chunksize > 0 ? chunksize : defaultChunksize(all.size());
+        // No copy of the items in one array: a long one would be a humongous object (SegmentedList).
+        Iterable<?> source = items instanceof Collection<?> ? items : SegmentedList.copyOf(items);
+        int count = ((Collection<?>) source).size();
+        int size = chunksize > 0 ? chunksize : defaultChunksize(count);
         List<ChunkArguments> encoded = new ArrayList<>(); // all of them before any is sent: a bad item sends nothing
-        for (int i = 0; i < all.size(); i += size) {
-            encoded.add(encodeChunk(all.subList(i, Math.min(all.size(), i + size))));
+        List<Object> piece = new ArrayList<>(Math.min(size, count));
+        for (Object item : source) {
+            piece.add(item);
+            if (piece.size() == size) {
+                encoded.add(encodeChunk(piece));
+                piece = new ArrayList<>(Math.min(size, Math.max(0, count - encoded.size() * size)));
+            }
         }
+        if (!piece.isEmpty()) {
+            encoded.add(encodeChunk(piece));
+        }
+        int total = encoded.stream().mapToInt(ChunkArguments::size).sum();
         List<Chunk<R>> chunks = new ArrayList<>(encoded.size());
         for (ChunkArguments arguments : encoded) {
             chunks.add(chunk(function, arguments, idempotent));
@@ -352,14 +367,14 @@ public final class ProcessPool implements AutoCloseable {
         TaskFuture<List<R>> result = new TaskFuture<>(core, jobs);
         CompletableFuture.allOf(answers).whenCompleteAsync((v, e) -> {
             try {
-                List<R> out = new ArrayList<>(all.size());
+                SegmentedList.Builder<R> out = new SegmentedList.Builder<>(total);
                 for (Chunk<R> c : chunks) {
                     Results<R> results = c.results();
                     for (int i = 0; i < results.size(); i++) {
                         out.add(results.get(i));
                     }
                 }
-                result.complete(out);
+                result.complete(out.build());
             } catch (RuntimeException t) {
                 result.completeExceptionally(t);
             }

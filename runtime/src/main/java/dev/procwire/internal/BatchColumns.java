@@ -6,7 +6,6 @@ import dev.procwire.proto.v1.DoubleColumn;
 import dev.procwire.proto.v1.Int32Column;
 import dev.procwire.proto.v1.Int64Column;
 import dev.procwire.proto.v1.StringColumn;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -69,19 +68,22 @@ public final class BatchColumns {
         return column.build();
     }
 
-    /** The elements of {@code column}, boxed as the Value codec decodes them; empty if it has no kind. */
-    public static List<Object> decode(Column column) {
+    /**
+     * The elements of {@code column}, boxed as the Value codec decodes them (each as it is read:
+     * a view of the column, not a copy), read-only; empty if it has no kind.
+     */
+    public static List<?> decode(Column column) {
         switch (column.getKindCase()) {
             case INT32S:
-                return new ArrayList<>(column.getInt32S().getValuesList());
+                return column.getInt32S().getValuesList();
             case INT64S:
-                return new ArrayList<>(column.getInt64S().getValuesList());
+                return column.getInt64S().getValuesList();
             case DOUBLES:
-                return new ArrayList<>(column.getDoubles().getValuesList());
+                return column.getDoubles().getValuesList();
             case STRINGS:
-                return new ArrayList<>(column.getStrings().getValuesList());
+                return column.getStrings().getValuesList();
             default:
-                return new ArrayList<>();
+                return List.of();
         }
     }
 

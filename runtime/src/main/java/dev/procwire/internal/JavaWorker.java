@@ -353,7 +353,7 @@ final class JavaWorker implements Transport.Listener {
      * A batch whose arguments came as a column: answered with a column too when every call
      * succeeded with a value of one column kind, else with an outcome per call.
      */
-    private void columnBatch(Running r, Targets.Invoker invoker, List<Object> arguments, BatchResult.Builder result)
+    private void columnBatch(Running r, Targets.Invoker invoker, List<?> arguments, BatchResult.Builder result)
             throws InterruptedException {
         Object[] values = new Object[arguments.size()];
         Throwable[] errors = null;
