@@ -44,7 +44,7 @@ import java.util.concurrent.CompletableFuture;
  */
 final class PoolBench {
     static final int WARMUP_ROUNDS = Integer.getInteger("bench.pool.warmup", 3);
-    static final long WARMUP_SECONDS = Long.getLong("bench.pool.warmupSeconds", 4);
+    static final long WARMUP_SECONDS = Long.getLong("bench.pool.warmupSeconds", 10);
     static final int APPLY_ITERS = Integer.getInteger("bench.apply.iters", 5000);
     static final int APPLY_WARMUP = Integer.getInteger("bench.apply.warmup", 5000);
 
