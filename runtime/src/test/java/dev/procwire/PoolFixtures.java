@@ -53,6 +53,17 @@ final class PoolFixtures {
         }
     }
 
+    /** Ends its own worker at once (Runtime.halt: no shutdown hooks) when given a negative number. */
+    static final class Halt implements Task<Integer, Integer> {
+        @Override
+        public Integer call(Integer n) {
+            if (n < 0) {
+                Runtime.getRuntime().halt(-n);
+            }
+            return n;
+        }
+    }
+
     /** Adds its two arguments (for starmap). */
     static final class Add implements Task<List<Object>, Integer> {
         @Override

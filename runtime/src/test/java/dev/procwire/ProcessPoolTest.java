@@ -54,6 +54,27 @@ class ProcessPoolTest {
         }
     }
 
+    /**
+     * The tasks queued in a worker that dies: the one that was running fails, the ones that had
+     * ended keep their results, the ones behind it run elsewhere. A worker must write each answer
+     * before it begins its next task, or the pool cannot tell which of them had run.
+     */
+    @Test
+    void aWorkerKilledMidTaskKeepsTheResultsOfTheTasksItHadEnded() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            try (ProcessPool p = ProcessPool.builder().processes(1).prefetch(8).runtime(RUNTIME).build()) {
+                p.apply(PoolFixtures.Square.class, 1); // started: the three below go out together
+                // -57: the worker halts at once, well within the 0.5 ms a task may keep its thread
+                var results = p.imap(PoolFixtures.Halt.class, List.of(1, 2, -57, 4), 1);
+                assertEquals(1, results.next());
+                assertEquals(2, results.next(), "a task that ended before its worker died keeps its result");
+                var e = assertThrows(WorkerDiedException.class, results::next);
+                assertTrue(e.getMessage().contains("57"), e.getMessage());
+                assertEquals(4, results.next(), "the task behind the dead one runs in the new worker");
+            }
+        }
+    }
+
     @Test
     void aFailingItemFailsMapWithItsRemoteException() {
         try (ProcessPool p = pool(2)) {

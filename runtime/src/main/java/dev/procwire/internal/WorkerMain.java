@@ -3,6 +3,7 @@ package dev.procwire.internal;
 import dev.procwire.proto.v1.Output;
 import dev.procwire.transport.FrameLimits;
 import dev.procwire.transport.stream.StreamTransport;
+import java.io.BufferedInputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -53,7 +54,7 @@ public final class WorkerMain {
         // One pool for reading and for tasks: the thread that reads a Submit runs it, and an idle
         // pooled thread (parked, not in native code) takes over reading.
         ExecutorService threads = Executors.newCachedThreadPool(DaemonThreads.numbered("procwire-worker"));
-        StreamTransport transport = new StreamTransport(streams.in(),
+        StreamTransport transport = new StreamTransport(new BufferedInputStream(streams.in(), 65536),
                 streams.out(), streams.description(), maxFrame, threads);
         JavaWorker worker = new JavaWorker(transport, workerId, System.getenv(Protocol.ENV_TOKEN), diagnostics);
         worker.prepare();

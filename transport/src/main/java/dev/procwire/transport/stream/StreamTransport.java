@@ -25,15 +25,10 @@ import java.util.concurrent.locks.LockSupport;
  * worker has a single connection to serve.
  *
  * <p>Each frame is written with a single {@code write} call, so frames from several threads never
- * interleave. Frames the reading thread sends while the next frame is already wholly buffered
- * are held and written together before the reader could block (or when 64 KiB are held, or
- * when work on the reading thread runs long, see {@link #keepReadingUnlessSlow()}): a worker
- * answering a batch of tiny tasks then wakes its runtime once per batch, not once per answer.
- * Thread safety and lifecycle are those of {@link Transport}.
+ * interleave. Thread safety and lifecycle are those of {@link Transport}.
  */
 public final class StreamTransport implements Transport {
     private final InputStream in;
-    private final ReadAhead input;
     private final OutputStream out;
     private final String name;
     private final int maxFrameBytes;
@@ -69,7 +64,6 @@ public final class StreamTransport implements Transport {
                     long handoffDelayNanos) {
         this.handoffDelayNanos = handoffDelayNanos;
         this.in = Objects.requireNonNull(in, "in");
-        this.input = new ReadAhead(in);
         this.out = Objects.requireNonNull(out, "out");
         this.name = Objects.requireNonNull(name, "name");
         this.maxFrameBytes = FrameLimits.checkMax(maxFrameBytes);
@@ -154,7 +148,6 @@ public final class StreamTransport implements Transport {
                 if (waited >= handoffDelayNanos) {
                     if (working.compareAndSet(w, null)) { // w now stops reading when its work ends
                         reader = null;
-                        writeHeldQuietly(); // what w held before its work began waits no longer
                         readers.execute(this::readLoop);
                         sleepUntilWork();
                         lastBusy = System.nanoTime();
@@ -183,11 +176,11 @@ public final class StreamTransport implements Transport {
     private void readLoop() {
         Thread me = Thread.currentThread();
         reader = me;
-        FrameReader frames = new FrameReader(input, maxFrameBytes);
+        FrameReader frames = new FrameReader(in, maxFrameBytes);
         Termination end;
         try {
             Frame frame;
-            while ((frame = nextFrame(frames)) != null) {
+            while ((frame = frames.read()) != null) {
                 String malformed = Frames.malformed(frame);
                 if (malformed != null) {
                     throw new TransportException(Termination.Kind.PROTOCOL_ERROR, malformed);
@@ -215,16 +208,6 @@ public final class StreamTransport implements Transport {
         } finally {
             termination.complete(end);
         }
-    }
-
-    /** The next frame; what this thread held goes out first if reading might block. */
-    private Frame nextFrame(FrameReader frames) throws IOException {
-        // Only a reader that holds frames takes the write lock: one that never sends must never
-        // wait for a writer blocked on a full output, whose peer may be waiting for us to read.
-        if (holding && !input.holdsWholeFrame()) {
-            writeHeld();
-        }
-        return frames.read();
     }
 
     private void reportProtocolError(TransportException e) {
@@ -257,52 +240,8 @@ public final class StreamTransport implements Transport {
             if (outputClosed) {
                 throw new TransportException(Termination.Kind.LOCAL_SHUTDOWN, name + " is closed; frame not sent");
             }
-            if (Thread.currentThread() == reader && held.size() + bytes.length <= MAX_HELD_BYTES) {
-                held.write(bytes); // the read loop writes it before it could block
-                holding = true;
-                return;
-            }
-            if (held.size() > 0) {
-                held.write(bytes);
-                writeHeldLocked();
-            } else {
-                out.write(bytes);
-                out.flush();
-            }
-        }
-    }
-
-    /** At most this much is held for one write (see the class comment). */
-    private static final int MAX_HELD_BYTES = 64 * 1024;
-    /** Frames held by the reading thread; guarded by writeLock. */
-    private final java.io.ByteArrayOutputStream held = new java.io.ByteArrayOutputStream();
-    /** Whether {@link #held} has frames: written under writeLock, read by the read loop without it. */
-    private volatile boolean holding;
-
-    /** Writes the frames held, if any. */
-    private void writeHeld() throws IOException {
-        synchronized (writeLock) {
-            if (held.size() > 0 && !outputClosed) {
-                writeHeldLocked();
-            }
-        }
-    }
-
-    private void writeHeldQuietly() {
-        try {
-            writeHeld();
-        } catch (IOException e) {
-            // the peer is gone: the read loop sees the end
-        }
-    }
-
-    private void writeHeldLocked() throws IOException {
-        try {
-            held.writeTo(out);
+            out.write(bytes);
             out.flush();
-        } finally {
-            held.reset();
-            holding = false;
         }
     }
 
@@ -352,9 +291,6 @@ public final class StreamTransport implements Transport {
             }
             outputClosed = true;
             try {
-                if (held.size() > 0) {
-                    writeHeldLocked(); // a shutdown drains what was sent before it
-                }
                 out.close();
             } catch (IOException ignored) {
                 // the peer is gone; nothing to flush to
