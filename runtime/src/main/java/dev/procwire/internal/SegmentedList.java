@@ -1,7 +1,10 @@
 package dev.procwire.internal;
 
+import java.io.Serializable;
 import java.util.AbstractList;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.RandomAccess;
 
 /**
@@ -15,7 +18,9 @@ import java.util.RandomAccess;
  *
  * @param <E> the element type
  */
-public final class SegmentedList<E> extends AbstractList<E> implements RandomAccess {
+public final class SegmentedList<E> extends AbstractList<E> implements RandomAccess, Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** Elements per segment: 128 KiB of compressed references, far below any region's half. */
     static final int SEGMENT = 1 << 15;
 
@@ -39,6 +44,11 @@ public final class SegmentedList<E> extends AbstractList<E> implements RandomAcc
     @Override
     public int size() {
         return size;
+    }
+
+    /** Serialized as the JDK's unmodifiable list of the same elements: no internal class on the wire. */
+    private Object writeReplace() {
+        return Collections.unmodifiableList(new ArrayList<>(this));
     }
 
     /** The elements of {@code items}, in order. */

@@ -66,4 +66,23 @@ class SegmentedListTest {
             assertTrue(segment.length <= SegmentedList.SEGMENT, "a segment of " + segment.length);
         }
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void serializesAsAnUnmodifiableListOfTheSameElements() throws Exception {
+        List<Integer> elements = new ArrayList<>(upTo(SegmentedList.SEGMENT + 3));
+        elements.set(5, null);
+        SegmentedList<Integer> list = SegmentedList.copyOf(elements);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(list);
+        }
+        Object back;
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+                new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            back = in.readObject();
+        }
+        assertEquals(elements, back);
+        assertThrows(UnsupportedOperationException.class, () -> ((List<Object>) back).add(1));
+    }
 }
