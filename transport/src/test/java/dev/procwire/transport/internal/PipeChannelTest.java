@@ -178,23 +178,30 @@ class PipeChannelTest {
         return calls;
     }
 
+    /** The bytes of heartbeats 0 to n-1, and of answer(i) for each, which {@code transport} now sends back. */
+    private record Burst(byte[] frames, byte[] answers) {}
+
+    private static Burst answeredBurst(TestTransport transport, int n, java.util.function.LongFunction<Frame> answer) {
+        List<Frame> frames = new java.util.ArrayList<>();
+        List<Frame> answers = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            frames.add(heartbeat(i));
+            answers.add(answer.apply(i));
+        }
+        answerEach(transport, f -> answer.apply(f.getHeartbeat().getSequence()));
+        return new Burst(encode(frames), encode(answers));
+    }
+
     @Test
     void answersToTheFramesOfOneReadGoOutInOneWritev() throws Exception {
         TestTransport transport = pipeTransport();
-        List<Frame> burst = new java.util.ArrayList<>();
-        List<Frame> answers = new java.util.ArrayList<>();
-        for (int i = 0; i < 100; i++) {
-            burst.add(heartbeat(i));
-            answers.add(heartbeat(1_000 + i));
-        }
-        byte[] expected = encode(answers);
-        answerEach(transport, f -> heartbeat(1_000 + f.getHeartbeat().getSequence()));
+        Burst burst = answeredBurst(transport, 100, i -> heartbeat(1_000 + i));
         transport.pipeChannel().eventLoop().submit(() -> { }).get(); // registered: the loop's thread exists
         long before = loopWriteCalls();
-        writeAll(toTransport[1], encode(burst)); // one read takes all hundred
-        byte[] got = readExactly(fromTransport[0], expected.length);
+        writeAll(toTransport[1], burst.frames()); // one read takes all hundred
+        byte[] got = readExactly(fromTransport[0], burst.answers().length);
         long calls = loopWriteCalls() - before;
-        assertEquals(java.util.HexFormat.of().formatHex(expected), java.util.HexFormat.of().formatHex(got));
+        assertEquals(java.util.HexFormat.of().formatHex(burst.answers()), java.util.HexFormat.of().formatHex(got));
         // One call; a read split by the kernel could make two or three. One per frame was 100.
         assertTrue(calls <= 5, "the loop made " + calls + " write calls for 100 answers of one read");
         transport.shutdownNow("done");
@@ -203,17 +210,11 @@ class PipeChannelTest {
     @Test
     void aBatchLargerThanThePipeIsWrittenWholeAndInOrderAsTheReaderDrainsIt() throws Exception {
         TestTransport transport = pipeTransport();
-        List<Frame> burst = new java.util.ArrayList<>();
-        List<Frame> answers = new java.util.ArrayList<>();
-        for (int i = 0; i < 64; i++) {
-            burst.add(heartbeat(i));
-            answers.add(output(40_000, i)); // 2.5 MB in all: writev takes part, EPOLLOUT resumes it
-        }
-        byte[] expected = encode(answers);
-        answerEach(transport, f -> output(40_000, f.getHeartbeat().getSequence()));
-        writeAll(toTransport[1], encode(burst));
-        byte[] got = readExactly(fromTransport[0], expected.length);
-        assertTrue(java.util.Arrays.equals(expected, got), "the answers arrived altered or out of order");
+        // 64 answers of 40,000 bytes, 2.5 MB in all: writev takes part, EPOLLOUT resumes it
+        Burst burst = answeredBurst(transport, 64, i -> output(40_000, i));
+        writeAll(toTransport[1], burst.frames());
+        byte[] got = readExactly(fromTransport[0], burst.answers().length);
+        assertTrue(java.util.Arrays.equals(burst.answers(), got), "the answers arrived altered or out of order");
         transport.shutdownNow("done");
     }
 }
