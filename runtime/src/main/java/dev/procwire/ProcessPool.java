@@ -345,12 +345,13 @@ public final class ProcessPool implements AutoCloseable {
         int count = ((Collection<?>) source).size();
         int size = chunksize > 0 ? chunksize : defaultChunksize(count);
         List<ChunkArguments> encoded = new ArrayList<>(); // all of them before any is sent: a bad item sends nothing
-        List<Object> piece = new ArrayList<>(Math.min(size, count));
+        int pieceCapacity = Math.min(size, count);
+        List<Object> piece = new ArrayList<>(pieceCapacity);
         for (Object item : source) {
             piece.add(item);
             if (piece.size() == size) {
                 encoded.add(encodeChunk(piece));
-                piece = new ArrayList<>(Math.min(size, Math.max(0, count - encoded.size() * size)));
+                piece = new ArrayList<>(pieceCapacity);
             }
         }
         if (!piece.isEmpty()) {

@@ -18,8 +18,6 @@ import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.FileDescriptor;
-import io.netty.channel.unix.IovArray;
-import io.netty.util.concurrent.FastThreadLocal;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
@@ -49,18 +47,6 @@ public final class PipeChannel extends AbstractChannel implements DuplexChannel,
         void close() throws IOException;
     }
 
-    /** Each event loop thread's vector for writev(2), as Netty keeps one per loop. */
-    private static final FastThreadLocal<IovArray> IOV = new FastThreadLocal<>() {
-        @Override
-        protected IovArray initialValue() {
-            return new IovArray();
-        }
-
-        @Override
-        protected void onRemoval(IovArray value) {
-            value.release();
-        }
-    };
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
     /** A pipe's default size: this much read in one wake-up means the writer had filled it. */
     private static final int FULL_PIPE_BYTES = 64 * 1024;
@@ -325,11 +311,7 @@ public final class PipeChannel extends AbstractChannel implements DuplexChannel,
         return direct;
     }
 
-    /**
-     * Writes what was flushed. Several buffers go out in one writev(2), as Netty's epoll stream
-     * channels do: a pool answering a read's batch of results flushes a batch of tasks, and one
-     * write(2) per frame would wake the reader once per frame.
-     */
+    /** Writes what was flushed; several buffers in one writev(2) (FdWrites.writeFlushed). */
     @Override
     protected void doWrite(ChannelOutboundBuffer buffer) throws Exception {
         for (;;) {
@@ -345,18 +327,7 @@ public final class PipeChannel extends AbstractChannel implements DuplexChannel,
             if (outputShutdown) {
                 throw new IOException("output of " + address + " is shut down");
             }
-            long written;
-            IovArray iov = null;
-            if (buffer.size() > 1) {
-                iov = IOV.get();
-                iov.clear();
-                buffer.forEachFlushedMessage(iov);
-            }
-            if (iov != null && iov.count() > 1) {
-                written = out.writevAddresses(iov.memoryAddress(0), iov.count());
-            } else {
-                written = FdWrites.writeSome(out, buf);
-            }
+            long written = buffer.size() > 1 ? FdWrites.writeFlushed(out, buffer) : FdWrites.writeSome(out, buf);
             if (written <= 0) {
                 filledUp(false);
                 return; // pipe full: the edge-triggered EPOLLOUT resumes us
